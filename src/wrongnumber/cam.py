@@ -1,0 +1,95 @@
+"""Batched, stateless Grad-CAM (Selvaraju et al. 2017) that training can differentiate through.
+
+    weights_k = mean_{i,j} d(sum_b score_b) / dA_k[b,i,j]     (one autograd.grad call per batch)
+    cam       = ReLU(sum_k weights_k * A_k)                   (B, h, w), e.g. 7 x 7
+    map       = minmax(bicubic_upsample(cam))                 (B, 1, 28, 28), in [0, 1] per image
+
+Summing the target scores over the batch gives every image its own gradient in one backward
+pass, because nothing after the CAM layer mixes images (pooling, dropout and the linear layers
+act per image; BatchNorm sits *before* the CAM layer). No hooks, no `model.eval()`, no
+per-image loop.
+
+The bicubic upsampling is a fixed linear map, so it is precomputed once as a matrix: its
+forward equals `F.interpolate(..., mode="bicubic", align_corners=False)` and its backward is a
+matmul, which stays deterministic on CUDA (the native bicubic backward uses atomic adds).
+"""
+from __future__ import annotations
+
+import functools
+
+import torch
+import torch.nn.functional as F
+
+CAM_TARGETS = ("label", "prediction")          # which class the map explains
+CAM_WEIGHTS = ("detached", "differentiable")   # do the channel weights carry gradient?
+MINMAX_EPS = 1e-7                              # keeps a flat (all-zero) map at 0 instead of 0/0
+
+
+@functools.lru_cache(maxsize=16)
+def bicubic_matrix(h: int, w: int, out_h: int, out_w: int,
+                   device: torch.device = torch.device("cpu"),
+                   dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """(h*w, out_h*out_w) matrix M with upsample(x).flatten() == x.flatten() @ M."""
+    basis = torch.eye(h * w, dtype=torch.float64).view(h * w, 1, h, w)  # one image per input pixel
+    m = F.interpolate(basis, size=(out_h, out_w), mode="bicubic", align_corners=False)
+    return m.view(h * w, out_h * out_w).to(device=device, dtype=dtype)
+
+
+def upsample(cams: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """(B, h, w) -> (B, 1, H, W) bicubic, as one matmul."""
+    b, h, w = cams.shape
+    m = bicubic_matrix(h, w, size[0], size[1], cams.device, cams.dtype)
+    return (cams.reshape(b, h * w) @ m).view(b, 1, *size)
+
+
+def minmax_scale(maps: torch.Tensor) -> torch.Tensor:
+    """Scale each image of (B, 1, H, W) to [0, 1]."""
+    lo = maps.amin(dim=(2, 3), keepdim=True)
+    hi = maps.amax(dim=(2, 3), keepdim=True)
+    return (maps - lo) / (hi - lo + MINMAX_EPS)
+
+
+def select_targets(logits: torch.Tensor, labels: torch.Tensor, cam_target: str) -> torch.Tensor:
+    """Class index each map explains: the true label or the model's prediction."""
+    if cam_target == "label":
+        return labels
+    if cam_target == "prediction":
+        return logits.detach().argmax(dim=1)
+    raise ValueError(f"cam_target must be one of {CAM_TARGETS}, got {cam_target!r}")
+
+
+def grad_cam_raw(logits: torch.Tensor, feats: torch.Tensor, targets: torch.Tensor,
+                 weights: str = "detached") -> torch.Tensor:
+    """Unscaled Grad-CAM at the feature resolution, (B, h, w), from one forward's outputs.
+
+    `weights="detached"` treats the channel weights as constants (what a hook captures: the
+    loss then reaches the network only through the activations); `"differentiable"` builds the
+    gradient graph (create_graph=True), so the loss also trains through the weights.
+    """
+    if weights not in CAM_WEIGHTS:
+        raise ValueError(f"cam_weights must be one of {CAM_WEIGHTS}, got {weights!r}")
+    score = logits.gather(1, targets.view(-1, 1)).sum()
+    (grads,) = torch.autograd.grad(score, feats, retain_graph=True,
+                                   create_graph=weights == "differentiable")
+    alpha = grads.mean(dim=(2, 3), keepdim=True)              # (B, K, 1, 1)
+    return F.relu((alpha * feats).sum(dim=1))                 # (B, h, w)
+
+
+def grad_cam_from_outputs(logits: torch.Tensor, feats: torch.Tensor, targets: torch.Tensor,
+                          weights: str = "detached", size: tuple[int, int] = (28, 28)) -> torch.Tensor:
+    """Scaled Grad-CAM maps (B, 1, H, W) in [0, 1], reusing a forward pass (the training path)."""
+    return minmax_scale(upsample(grad_cam_raw(logits, feats, targets, weights), size))
+
+
+def grad_cam(model: torch.nn.Module, images: torch.Tensor, targets: torch.Tensor,
+             weights: str = "detached") -> torch.Tensor:
+    """Grad-CAM maps (B, 1, H, W) of `model` (forward -> (logits, feats)) for `targets` (B,).
+
+    Runs its own forward with gradients enabled, so it also works under `torch.no_grad()`;
+    the model's train/eval mode is left as the caller set it.
+    """
+    with torch.enable_grad():
+        logits, feats = model(images)
+        if not feats.requires_grad:  # frozen parameters: still give the features a graph
+            logits, feats = model(images.detach().requires_grad_(True))
+        return grad_cam_from_outputs(logits, feats, targets, weights, tuple(images.shape[-2:]))

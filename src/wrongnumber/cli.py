@@ -1,0 +1,172 @@
+"""`wrongnumber` command line: parses arguments and dispatches; the work is in the modules.
+
+Every subcommand turns a bad option or a bad file into one line on stderr and exit code 2,
+without a traceback and without leaving an output that looks complete.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import fields
+from pathlib import Path
+
+from .train import TrainConfig
+
+DEFAULTS = TrainConfig()
+
+
+def add_data_source(p: argparse.ArgumentParser, required: bool) -> None:
+    src = p.add_mutually_exclusive_group(required=required)
+    src.add_argument("--data-dir", help="folder with the four IDX files (.gz or raw)")
+    src.add_argument("--download-root", help="torchvision download/cache folder (checksums verified)")
+
+
+def add_device(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--device", default="auto", help="auto (cuda if available), cpu, cuda[:N]")
+    p.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's)")
+
+
+def cmd_train(args) -> int:
+    from . import runinfo
+    from .data import load_dataset
+    from .train import train
+
+    cfg = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)}).validate()
+    device = runinfo.resolve_device(args.device)
+    data = load_dataset(cfg.dataset, data_dir=args.data_dir, download_root=args.download_root,
+                        val_fraction=cfg.val_fraction, subset=cfg.subset,
+                        subset_fraction=cfg.subset_fraction, seed=cfg.seed, device=device)
+    print(f"train {cfg.dataset}/{cfg.variant} seed {cfg.seed} on {device}: "
+          f"{len(data.train.labels)} train, {len(data.val.labels)} val images "
+          f"(official data: {data.provenance['official']})", flush=True)
+    train(cfg, data, args.out, device, resume=args.resume, log=lambda s: print(s, flush=True))
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    import numpy as np
+    import pandas as pd
+    import torch
+
+    from . import runinfo
+    from .data import load_dataset
+    from .evaluate import evaluate
+    from .models import build_model
+
+    run = Path(args.run)
+    if not (run / "metrics.json").exists() or not (run / "model.pt").exists():
+        raise FileNotFoundError(f"{run} is not a finished training run (metrics.json and model.pt "
+                                f"are written last); run `wrongnumber train --out {run}` first")
+    if not 0 < args.low_confidence < 1:
+        raise ValueError(f"--low-confidence must be in (0, 1), got {args.low_confidence}")
+    metrics = json.loads((run / "metrics.json").read_text())
+    cfg = TrainConfig(**metrics["config"])
+    device = runinfo.resolve_device(args.device)
+    data_dir, download_root = args.data_dir, args.download_root
+    if data_dir is None and download_root is None:  # the data the run was trained with
+        source = metrics["data"]
+        data_dir = source["folder"] if source["source"] == "data_dir" else None
+        download_root = source["folder"] if source["source"] == "download" else None
+    data = load_dataset(cfg.dataset, data_dir=data_dir, download_root=download_root,
+                        val_fraction=cfg.val_fraction, subset=cfg.subset,
+                        subset_fraction=cfg.subset_fraction, seed=cfg.seed, device=device)
+    model = build_model(cfg.backbone, dropout=cfg.dropout).to(device)
+    model.load_state_dict(torch.load(run / "model.pt", map_location=device)["state_dict"])
+    summary, per_sample, failures = evaluate(model, data.test, data.spec, cfg.cam_target,
+                                             args.low_confidence)
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "eval.json").unlink(missing_ok=True)  # written last: marks a finished evaluation
+    pd.DataFrame(per_sample).to_csv(out / "predictions.csv.tmp", index=False)
+    os.replace(out / "predictions.csv.tmp", out / "predictions.csv")
+    with open(out / "failures.npz.tmp", "wb") as f:
+        np.savez_compressed(f, **failures)
+    os.replace(out / "failures.npz.tmp", out / "failures.npz")
+    record = {"dataset": cfg.dataset, "variant": cfg.variant, "seed": cfg.seed,
+              "official": data.provenance["official"], "run": str(run), **summary,
+              "data": data.provenance, "versions": runinfo.versions(), "device": device.type}
+    runinfo.write_json_atomic(out / "eval.json", record)
+    print(f"{cfg.dataset}/{cfg.variant} seed {cfg.seed}: accuracy {100 * summary['accuracy']:.2f}% "
+          f"({summary['true_predictions']} true, {summary['false_predictions']} false, "
+          f"{summary['true_low_confidence']} true low-confidence < {args.low_confidence})", flush=True)
+    return 0
+
+
+def cmd_complexity(args) -> int:
+    from .complexity import complexity_report
+    from .models import build_model
+
+    report = complexity_report(build_model(args.backbone))
+    text = json.dumps(report, indent=2, sort_keys=True) + "\n"
+    if args.out:
+        from .runinfo import write_json_atomic
+        write_json_atomic(args.out, report)
+    if args.json or not args.out:
+        sys.stdout.write(text)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wrongnumber", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("train", help="train one run (dataset, variant, seed)",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    add_data_source(p, required=True)
+    p.add_argument("--out", required=True, help="run folder (see docs/outputs.md)")
+    p.add_argument("--resume", action="store_true", help="continue from RUN/checkpoint.pt")
+    add_device(p)
+    help_text = {
+        "dataset": "mnist | fashion", "variant": "C = cross-entropy; R = CE + CAM contrastive",
+        "backbone": "model architecture", "seed": "fixes split, init, batch order, dropout",
+        "max_epochs": "upper bound on epochs", "patience": "early-stopping patience (epochs)",
+        "batch_size": "not in the paper", "lr": "Adam learning rate (paper: 1e-3)",
+        "val_fraction": "stratified validation share of the training set",
+        "dropout": "dropout probability before the FC layers (not in the paper)",
+        "cam_target": "class the CAM explains: label | prediction",
+        "pair_label": "contrastive y: always_similar | prediction_correct",
+        "cam_weights": "Grad-CAM channel weights: detached (as hooks) | differentiable",
+        "margin": "contrastive margin m (Eq. 1)", "contrastive_weight": "lambda in CE + lambda*L",
+        "subset": "reading of 'subset of 15 %%': none | train | pooled | test (see data.py)",
+        "subset_fraction": "fraction for --subset", "early_stop_on": "val loss watched: total | ce"}
+    for f in fields(TrainConfig):
+        p.add_argument("--" + f.name.replace("_", "-"), dest=f.name, type=type(f.default),
+                       default=f.default, help=help_text[f.name])
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", help="test-set metrics of a finished run",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--run", required=True, help="finished run folder")
+    p.add_argument("--out", required=True, help="folder for eval.json, predictions.csv, failures.npz")
+    add_data_source(p, required=False)
+    p.add_argument("--low-confidence", type=float, default=0.9,
+                   help="'true low confidence' = correct with max softmax below this")
+    add_device(p)
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("complexity", help="parameters, MACs and FLOPs (Table 2)")
+    p.add_argument("--backbone", default="paper_cnn")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--out", help="also write the JSON report to this file")
+    p.set_defaults(func=cmd_complexity)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "threads", None):
+        import torch
+        torch.set_num_threads(args.threads)
+    from .data import DataError
+    try:
+        return args.func(args)
+    except (DataError, ValueError, OSError) as exc:  # ConfigError is a ValueError; OSError: files
+        print(f"wrongnumber {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""Test-set evaluation: Table 1 of the paper and what the figures and paired tests need.
+
+"True low confidence" = correct predictions whose max softmax probability is below a threshold.
+The paper does not give its threshold, so the count is also recorded over a sweep: the report
+can show at which threshold the paper's counts (119 for R, 30 for C) would fall.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .cam import grad_cam, select_targets
+from .data import Split, to_model_input
+from .losses import cam_distance
+
+# 0.50, 0.51, ..., 0.99, then finer steps towards 1 where well-trained models put most mass.
+SWEEP = tuple(round(0.5 + 0.01 * i, 2) for i in range(50)) + (0.995, 0.999, 0.9999)
+FAILURE_RULE = ("per class: among the test images of that class that are misclassified, or "
+                "correct with confidence below the low-confidence threshold, the one with the "
+                "lowest max-softmax confidence (ties: lowest test index)")
+
+
+@torch.inference_mode()
+def predict(model, split: Split, spec, batch_size: int = 1000) -> tuple[torch.Tensor, torch.Tensor]:
+    """(predictions, confidences) for every image; model in eval mode, no autograd."""
+    model.eval()
+    preds, confs = [], []
+    for i in range(0, len(split.labels), batch_size):
+        x, _ = to_model_input(split.images[i:i + batch_size], spec)
+        probs = model(x)[0].softmax(dim=1)
+        conf, pred = probs.max(dim=1)
+        preds.append(pred)
+        confs.append(conf)
+    return torch.cat(preds), torch.cat(confs)
+
+
+def cam_distances(model, split: Split, spec, cam_target: str, batch_size: int = 500) -> torch.Tensor:
+    """Per-image Euclidean distance between the scaled CAM and the input in [0, 1] (N,)."""
+    model.eval()
+    out = []
+    for i in range(0, len(split.labels), batch_size):
+        x, x01 = to_model_input(split.images[i:i + batch_size], spec)
+        with torch.no_grad():
+            logits = model(x)[0]
+        cams = grad_cam(model, x, select_targets(logits, split.labels[i:i + batch_size], cam_target))
+        out.append(cam_distance(cams.detach(), x01))
+    return torch.cat(out)
+
+
+def pick_failures(labels: np.ndarray, preds: np.ndarray, confs: np.ndarray,
+                  threshold: float) -> np.ndarray:
+    """One test index per class following FAILURE_RULE; -1 where a class has no failure case."""
+    picked = np.full(10, -1, dtype=np.int64)
+    for k in range(10):
+        cand = np.flatnonzero((labels == k) & ((preds != labels) | (confs < threshold)))
+        if len(cand):
+            picked[k] = cand[np.lexsort((cand, confs[cand]))[0]]  # lowest confidence, then index
+    return picked
+
+
+def evaluate(model, test: Split, spec, cam_target: str, threshold: float = 0.9) -> tuple[dict, dict, dict]:
+    """Returns (summary for eval.json, per-sample predictions, failure cases)."""
+    preds_t, confs_t = predict(model, test, spec)
+    labels = test.labels.cpu().numpy()
+    preds, confs = preds_t.cpu().numpy(), confs_t.cpu().numpy()
+    correct = preds == labels
+    conf_matrix = np.zeros((10, 10), dtype=np.int64)
+    np.add.at(conf_matrix, (labels, preds), 1)
+    distances = cam_distances(model, test, spec, cam_target)
+
+    summary = {
+        "n_test": int(len(labels)),
+        "accuracy": float(correct.mean()),
+        "true_predictions": int(correct.sum()),
+        "false_predictions": int((~correct).sum()),
+        "low_confidence_threshold": threshold,
+        "true_low_confidence": int((correct & (confs < threshold)).sum()),
+        "low_confidence_sweep": {f"{t:g}": int((correct & (confs < t)).sum()) for t in SWEEP},
+        "confusion_matrix": conf_matrix.tolist(),
+        "cam_target": cam_target,
+        "cam_distance_mean": float(distances.double().mean()),
+        "failure_rule": FAILURE_RULE,
+    }
+    per_sample = {"index": test.indices.cpu().numpy(), "label": labels, "prediction": preds,
+                  "confidence": confs}
+
+    picked = pick_failures(labels, preds, confs, threshold)
+    rows = np.where(picked >= 0, picked, 0)  # placeholder row for classes without a case
+    x, _ = to_model_input(test.images[torch.as_tensor(rows, device=test.images.device)], spec)
+    targets = preds[rows] if cam_target == "prediction" else labels[rows]
+    cams = grad_cam(model, x, torch.as_tensor(targets, device=x.device))[:, 0]
+    has = picked >= 0
+    failures = {"classes": np.arange(10), "indices": np.where(has, test.indices.cpu().numpy()[rows], -1),
+                "images": np.where(has[:, None, None], test.images.cpu().numpy()[rows], 0).astype(np.uint8),
+                "cams": np.where(has[:, None, None], cams.detach().cpu().numpy(), 0).astype(np.float32),
+                "predictions": np.where(has, preds[rows], -1),
+                "confidences": np.where(has, confs[rows], np.nan).astype(np.float32),
+                "labels": np.where(has, labels[rows], -1)}
+    return summary, per_sample, failures

@@ -1,0 +1,61 @@
+"""The paper's CNN.
+
+Three blocks of conv 3x3 (padding 1) -> BatchNorm -> ReLU -> maxpool 2 with 32/64/128 filters,
+dropout, then FC 1152 -> 256 -> ReLU -> FC 256 -> 10. 390,858 parameters; 7,748,608
+multiply-accumulates per 28x28 image (convolutions and linear layers).
+
+`forward` returns the logits *and* the last conv block's activations (after its ReLU, before
+its pooling: 128 x 7 x 7). Grad-CAM differentiates the class score with respect to that tensor,
+so the model needs no hooks and no global state.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class ConvBlock(nn.Module):
+    def __init__(self, c_in: int, c_out: int):
+        super().__init__()
+        self.conv = nn.Conv2d(c_in, c_out, kernel_size=3, padding=1)
+        self.bn = nn.BatchNorm2d(c_out)
+        self.act = nn.ReLU()
+        self.pool = nn.MaxPool2d(2)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        a = self.act(self.bn(self.conv(x)))  # the block's activations, before pooling
+        return self.pool(a), a
+
+
+class PaperCNN(nn.Module):
+    """CNN of Ignesti, Martinelli & Moroni (2024), Methods section."""
+
+    cam_layer = "block3.act"  # module whose output `forward` returns as the CAM features
+
+    def __init__(self, num_classes: int = 10, dropout: float = 0.5):
+        super().__init__()
+        self.block1 = ConvBlock(1, 32)     # 28x28 -> 14x14
+        self.block2 = ConvBlock(32, 64)    # 14x14 -> 7x7
+        self.block3 = ConvBlock(64, 128)   # 7x7 -> 3x3 (floor), CAM taken at 7x7
+        self.dropout = nn.Dropout(dropout)
+        self.fc1 = nn.Linear(128 * 3 * 3, 256)
+        self.act = nn.ReLU()
+        self.fc2 = nn.Linear(256, num_classes)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        x, _ = self.block1(x)              # (B, 32, 14, 14)
+        x, _ = self.block2(x)              # (B, 64, 7, 7)
+        x, feats = self.block3(x)          # (B, 128, 3, 3), feats (B, 128, 7, 7)
+        x = self.dropout(torch.flatten(x, 1))
+        logits = self.fc2(self.act(self.fc1(x)))  # (B, 10)
+        return logits, feats
+
+
+def build_model(name: str = "paper_cnn", **kwargs) -> nn.Module:
+    """Model registry: later backbones register here under their config name."""
+    if name not in MODELS:
+        raise ValueError(f"unknown backbone {name!r}; choose one of {sorted(MODELS)}")
+    return MODELS[name](**kwargs)
+
+
+MODELS = {"paper_cnn": PaperCNN}

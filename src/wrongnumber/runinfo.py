@@ -1,0 +1,61 @@
+"""What produced a result: versions, git commit, device, container. Written beside every result."""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import torch
+import torchvision
+
+from . import __version__
+
+
+def versions() -> dict:
+    return {"python": platform.python_version(), "torch": torch.__version__,
+            "torchvision": torchvision.__version__, "numpy": np.__version__,
+            "wrongnumber": __version__, "cuda": torch.version.cuda}
+
+
+def git_commit() -> str:
+    """The commit of the source tree the package was imported from ('unknown' outside git)."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent,
+                             capture_output=True, text=True, timeout=10)
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def in_container() -> bool:
+    """True inside Docker/Podman (marker files) or our image (it sets WRONGNUMBER_CONTAINER)."""
+    return bool(os.environ.get("WRONGNUMBER_CONTAINER")) or any(
+        Path(p).exists() for p in ("/.dockerenv", "/run/.containerenv"))
+
+
+def resolve_device(name: str) -> torch.device:
+    """'auto' -> cuda when available, else cpu. An explicit 'cuda' without a GPU is an error."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError("--device cuda was asked for but torch sees no CUDA device; use --device cpu or auto")
+    if name != "cpu" and not name.startswith("cuda"):
+        raise ValueError(f"--device must be auto, cpu or cuda[:N], got {name!r}")
+    return torch.device(name)
+
+
+def device_name(device: torch.device) -> str:
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return f"{platform.processor() or platform.machine()} ({torch.get_num_threads()} threads)"
+
+
+def write_json_atomic(path: str | Path, obj) -> None:
+    """Write JSON via a temporary file and rename, so a killed run never leaves a partial file."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, path)

@@ -1,0 +1,246 @@
+"""Train the paper's CNN two ways: C (cross-entropy) or R (cross-entropy + CAM contrastive loss).
+
+One flat loop, read top to bottom: shuffle -> steps -> validation -> probe CAMs -> log ->
+early-stopping check -> checkpoint. The dataset lives on the device as one uint8 tensor and
+batches are drawn from a seeded permutation (no DataLoader). One seed fixes everything: the
+split (data.py), the initialisation, the batch order and the dropout masks.
+"""
+from __future__ import annotations
+
+import copy
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from . import runinfo
+from .cam import CAM_TARGETS, CAM_WEIGHTS, grad_cam, grad_cam_from_outputs, select_targets
+from .data import DataBundle, Split, to_model_input
+from .losses import PAIR_LABELS, contrastive_loss, pair_labels, total_loss
+from .models import MODELS, build_model
+
+VARIANTS = ("C", "R")
+EARLY_STOP_ON = ("total", "ce")
+SUBSETS = ("none", "train", "pooled", "test")
+
+
+class ConfigError(ValueError):
+    """A bad option value; the message names the option and the allowed values."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Every option that changes a training result. Defaults = our reading of the paper."""
+    dataset: str = "mnist"
+    variant: str = "R"                     # C: CE only; R: CE + contrastive
+    backbone: str = "paper_cnn"
+    seed: int = 0
+    max_epochs: int = 50
+    patience: int = 3                      # epochs without val-loss improvement before stopping
+    batch_size: int = 64                   # not in the paper
+    lr: float = 1e-3                       # the paper: Adam, 1/1000
+    val_fraction: float = 0.1
+    dropout: float = 0.5                   # not in the paper
+    cam_target: str = "prediction"         # label | prediction
+    pair_label: str = "always_similar"     # always_similar | prediction_correct
+    cam_weights: str = "detached"          # detached | differentiable
+    margin: float = 2.0                    # m in Eq. 1, not in the paper
+    contrastive_weight: float = 1.0        # lambda; the paper: L_TOT = L_CE + L_L
+    subset: str = "none"                   # reading of "subset of 15 %", see data.py
+    subset_fraction: float = 0.15
+    early_stop_on: str = "total"           # the validation loss watched: total | ce
+
+    def validate(self) -> "TrainConfig":
+        choices = {"variant": VARIANTS, "cam_target": CAM_TARGETS, "pair_label": PAIR_LABELS,
+                   "cam_weights": CAM_WEIGHTS, "early_stop_on": EARLY_STOP_ON,
+                   "subset": SUBSETS, "backbone": tuple(MODELS), "dataset": ("mnist", "fashion")}
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ConfigError(f"--{name.replace('_', '-')} must be one of {', '.join(allowed)}; "
+                                  f"got {getattr(self, name)!r}")
+        checks = {"max_epochs": self.max_epochs >= 1, "patience": self.patience >= 1,
+                  "batch_size": self.batch_size >= 2, "lr": self.lr > 0,
+                  "val_fraction": 0 < self.val_fraction < 1, "dropout": 0 <= self.dropout < 1,
+                  "margin": self.margin >= 0, "contrastive_weight": self.contrastive_weight >= 0,
+                  "subset_fraction": 0 < self.subset_fraction <= 1}
+        for name, ok in checks.items():
+            if not ok:
+                raise ConfigError(f"--{name.replace('_', '-')} has an invalid value "
+                                  f"{getattr(self, name)!r}; see `wrongnumber train --help`")
+        return self
+
+
+def step_losses(model, x, x01, y, cfg: TrainConfig):
+    """Forward one batch; returns (total, ce, contrastive, nan_hit) as 0-dim tensors.
+
+    For C the contrastive term is not computed (it would cost a backward pass for nothing);
+    validation measures it for both variants instead.
+    """
+    logits, feats = model(x)                                         # (B, 10), (B, 128, 7, 7)
+    ce = F.cross_entropy(logits, y)
+    if cfg.variant == "C":
+        zero = ce.new_zeros(())
+        return ce, ce, zero, zero.long()
+    cam = grad_cam_from_outputs(logits, feats, select_targets(logits, y, cfg.cam_target),
+                                cfg.cam_weights)                     # (B, 1, 28, 28)
+    con, nan_hit = contrastive_loss(cam, x01, pair_labels(logits, y, cfg.pair_label), cfg.margin)
+    return total_loss(ce, con, cfg.contrastive_weight), ce, con, nan_hit
+
+
+def validate(model, split: Split, spec, cfg: TrainConfig, batch_size: int = 1000) -> dict:
+    """Validation losses (both terms, for either variant) and accuracy; model in eval mode."""
+    model.eval()
+    n = len(split.labels)
+    sums = torch.zeros(4, dtype=torch.float64, device=split.labels.device)  # ce, con, correct, nan
+    for i in range(0, n, batch_size):
+        x, x01 = to_model_input(split.images[i:i + batch_size], spec)
+        y = split.labels[i:i + batch_size]
+        with torch.enable_grad():  # the CAM needs d(score)/d(features); no optimiser step follows
+            logits, feats = model(x)
+            cam = grad_cam_from_outputs(logits, feats, select_targets(logits, y, cfg.cam_target))
+        con, nan_hit = contrastive_loss(cam.detach(), x01, pair_labels(logits, y, cfg.pair_label),
+                                        cfg.margin)
+        ce = F.cross_entropy(logits.detach(), y)
+        correct = (logits.detach().argmax(1) == y).sum()
+        sums += torch.stack([ce * len(y), con * len(y), correct.to(ce.dtype),
+                             nan_hit.to(ce.dtype)]).double()
+    ce, con, correct, nan = (sums / torch.tensor([n, n, n, 1.0], dtype=torch.float64,
+                                                 device=sums.device)).tolist()
+    total = ce + cfg.contrastive_weight * con if cfg.variant == "R" else ce
+    return {"val_loss": total, "val_ce": ce, "val_contrastive": con, "val_accuracy": correct,
+            "val_nan_guard_hits": int(nan)}
+
+
+def probe_cams(model, probes: Split, spec, cfg: TrainConfig) -> np.ndarray:
+    """CAMs of the fixed probe images (10, 28, 28), model in eval mode (what the figures show)."""
+    model.eval()
+    x, _ = to_model_input(probes.images, spec)
+    with torch.no_grad():
+        logits, _ = model(x)
+    cams = grad_cam(model, x, select_targets(logits, probes.labels, cfg.cam_target))
+    return cams[:, 0].detach().cpu().numpy().astype(np.float32)
+
+
+def train(cfg: TrainConfig, data: DataBundle, out_dir: str | Path, device: torch.device,
+          resume: bool = False, log=print) -> dict:
+    """Train, write the run folder (see docs/outputs.md) and return the metrics dict."""
+    cfg.validate()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "metrics.json").unlink(missing_ok=True)  # a rerun must not look finished early
+    ckpt_path = out / "checkpoint.pt"
+    if device.type == "cuda":
+        torch.use_deterministic_algorithms(True, warn_only=True)
+
+    torch.manual_seed(cfg.seed)  # initialisation and dropout masks
+    model = build_model(cfg.backbone, dropout=cfg.dropout).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    order = torch.Generator().manual_seed(cfg.seed)  # batch order, on the CPU on every device
+    history, epoch_seconds, cams = [], [], []
+    best_val, best_epoch, best_state, bad_epochs, start = float("inf"), 0, None, 0, 1
+
+    if resume and ckpt_path.exists():
+        ck = torch.load(ckpt_path, map_location=device, weights_only=False)
+        if ck["config"] != asdict(cfg):
+            raise ConfigError(f"{ckpt_path} was written with other options; rerun without --resume "
+                              "or delete the run folder")
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["optimizer"])
+        order.set_state(ck["order_rng"])
+        torch.set_rng_state(ck["cpu_rng"])
+        if device.type == "cuda" and ck["cuda_rng"] is not None:
+            torch.cuda.set_rng_state(ck["cuda_rng"], device)
+        history, epoch_seconds, cams = ck["history"], ck["epoch_seconds"], ck["cams"]
+        best_val, best_epoch, best_state, bad_epochs = (ck["best_val"], ck["best_epoch"],
+                                                        ck["best_state"], ck["bad_epochs"])
+        start = ck["epoch"] + 1
+        log(f"resuming {out} after epoch {ck['epoch']}")
+
+    spec, train_split = data.spec, data.train
+    n = len(train_split.labels)
+    stopped_early = bool(history) and bad_epochs >= cfg.patience
+    for epoch in range(start, cfg.max_epochs + 1):
+        if stopped_early:
+            break
+        t0 = time.perf_counter()
+        model.train()
+        perm = torch.randperm(n, generator=order).to(device)
+        # Running sums stay on the device: no host sync inside the step.
+        sums = torch.zeros(4, dtype=torch.float64, device=device)  # total, ce, con, nan hits
+        seen = 0
+        for i in range(0, n, cfg.batch_size):
+            idx = perm[i:i + cfg.batch_size]
+            if len(idx) < 2:  # BatchNorm cannot train on a single image; drop that remainder
+                break
+            x, x01 = to_model_input(train_split.images[idx], spec)  # (B,1,28,28) each
+            y = train_split.labels[idx]
+            loss, ce, con, nan_hit = step_losses(model, x, x01, y, cfg)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            b = len(idx)
+            sums += torch.stack([loss.detach() * b, ce.detach() * b, con.detach() * b,
+                                 nan_hit.to(loss.dtype)]).double()
+            seen += b
+        val = validate(model, data.val, spec, cfg)
+        cams.append(probe_cams(model, data.probes, spec, cfg))
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)  # count the epoch's queued kernels in its time
+        epoch_seconds.append(time.perf_counter() - t0)
+
+        total, ce, con, nan = sums.tolist()
+        row = {"epoch": epoch, "train_loss": total / seen, "train_ce": ce / seen,
+               "train_contrastive": con / seen, "nan_guard_hits": int(nan), **val}
+        history.append(row)
+        watched = row["val_loss"] if cfg.early_stop_on == "total" else row["val_ce"]
+        if watched < best_val:
+            best_val, best_epoch, bad_epochs = watched, epoch, 0
+            best_state = copy.deepcopy(model.state_dict())
+        else:
+            bad_epochs += 1
+        stopped_early = bad_epochs >= cfg.patience
+        guard = f"  NaN guard zeroed {int(nan)} batches" if nan else ""
+        log(f"epoch {epoch:3d}  loss {row['train_loss']:.4f} (ce {row['train_ce']:.4f} "
+            f"con {row['train_contrastive']:.4f})  val_loss {row['val_loss']:.4f}  "
+            f"val_acc {100 * row['val_accuracy']:.2f}%  {epoch_seconds[-1]:.1f}s{guard}")
+
+        ck = {"config": asdict(cfg), "epoch": epoch, "model": model.state_dict(),
+              "optimizer": opt.state_dict(), "order_rng": order.get_state(),
+              "cpu_rng": torch.get_rng_state(),
+              "cuda_rng": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
+              "history": history, "epoch_seconds": epoch_seconds, "cams": cams,
+              "best_val": best_val, "best_epoch": best_epoch, "best_state": best_state,
+              "bad_epochs": bad_epochs}
+        torch.save(ck, ckpt_path.with_suffix(".tmp"))
+        os.replace(ckpt_path.with_suffix(".tmp"), ckpt_path)
+
+    model.load_state_dict(best_state)  # early stopping restores the best weights
+    return write_run(out, cfg, data, model, history, epoch_seconds, cams, best_epoch,
+                     stopped_early, device)
+
+
+def write_run(out: Path, cfg, data, model, history, epoch_seconds, cams, best_epoch,
+              stopped_early, device) -> dict:
+    """Write model, probes and timings, then metrics.json last: its presence marks completion."""
+    torch.save({"config": asdict(cfg), "state_dict": model.state_dict()}, out / "model.pt")
+    with open(out / "probes.npz.tmp", "wb") as f:
+        np.savez_compressed(f, images=data.probes.images.cpu().numpy(),
+                            labels=data.probes.labels.cpu().numpy(),
+                            indices=data.probes.indices.cpu().numpy(),
+                            cams=np.stack(cams), epochs=np.arange(1, len(cams) + 1))
+    os.replace(out / "probes.npz.tmp", out / "probes.npz")
+    runinfo.write_json_atomic(out / "timings.json", {
+        "device": device.type, "device_name": runinfo.device_name(device),
+        "in_container": runinfo.in_container(), "epoch_seconds": epoch_seconds,
+        "total_seconds": sum(epoch_seconds), "images_per_epoch": len(data.train.labels)})
+    metrics = {"config": asdict(cfg), "seed": cfg.seed, "versions": runinfo.versions(),
+               "device": device.type, "git_commit": runinfo.git_commit(), "data": data.provenance,
+               "n_params": sum(p.numel() for p in model.parameters()), "history": history,
+               "best_epoch": best_epoch, "stopped_epoch": history[-1]["epoch"],
+               "stopped_early": stopped_early}
+    runinfo.write_json_atomic(out / "metrics.json", metrics)
+    return metrics
