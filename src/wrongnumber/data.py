@@ -85,7 +85,7 @@ def _read_one(folder: Path, name: str, magic: int) -> tuple[np.ndarray, dict]:
     path = gz if gz.is_file() else raw  # torchvision's raw folder holds both; the .gz carries the md5
     if not path.is_file():
         raise DataError(f"{gz}: missing (looked for '{gz.name}' and '{raw.name}' in {folder}). Fix: "
-                        "pass --download, or --data-dir pointing at a folder with the four IDX files "
+                        "pass --download-root DIR, or --data-dir pointing at a folder with the four IDX files "
                         "(e.g. torchvision's cache <root>/MNIST/raw or <root>/FashionMNIST/raw).")
     blob = path.read_bytes()
     info = {"read": path.name}
@@ -95,7 +95,7 @@ def _read_one(folder: Path, name: str, magic: int) -> tuple[np.ndarray, dict]:
             blob = gzip.decompress(blob)
         except (OSError, EOFError, zlib.error) as e:
             raise DataError(f"{path}: truncated or corrupt gzip ({e}). Fix: delete it and download "
-                            "it again (--download verifies the md5).") from None
+                            "it again (--download-root: torchvision verifies the md5).") from None
     fix = "Fix: replace it with the original IDX file."
     got = int.from_bytes(blob[:4], "big") if len(blob) >= 4 else None
     if got != magic:
@@ -211,7 +211,7 @@ def load_dataset(name: str, *, data_dir=None, download_root=None, val_fraction: 
     """
     spec = _spec(name)
     if (data_dir is None) == (download_root is None):
-        raise DataError("data_dir/download_root: give exactly one (--data-dir DIR or --download).")
+        raise DataError("data_dir/download_root: give exactly one (--data-dir DIR or --download-root DIR).")
     if subset not in SUBSETS:
         raise DataError(f"subset: unknown value {subset!r}; choose one of {list(SUBSETS)}.")
     if not 0 < subset_fraction <= 1:
