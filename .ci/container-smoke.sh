@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# CI step: build the image with podman and run the smoke workflow inside it, results/ bind-mounted
+# from the host and written as a non-root user; then check the report as the native run does.
+#
+#   bash .ci/container-smoke.sh            (as root: podman is set up by the shared tool)
+#
+# Environment: IMAGE (tag, default wrongnumber:ci), BUILD_ARGS (extra `podman build` arguments,
+# e.g. "--no-cache" for a cold build), SHARED_TOOLS (the shared tools folder; default
+# ../shared/tools beside this repository, or beside the repository it was cloned from, so that
+# .ci/run can call it inside its clean clone).
+# Prints each phase's time and a final "container step: ... s" line for the CI log.
+set -euo pipefail
+
+step_start=$SECONDS
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+origin=$(git -C "$repo" config --get remote.origin.url 2>/dev/null || true)
+tools=${SHARED_TOOLS:-}
+for t in "$repo/../shared/tools" "${origin:+$origin/../shared/tools}"; do
+    if [ -z "$tools" ] && [ -n "$t" ] && [ -f "$t/container-engine-setup.sh" ]; then tools=$t; fi
+done
+[ -n "$tools" ] || { echo "container-engine-setup.sh not found: set SHARED_TOOLS" >&2; exit 1; }
+image=${IMAGE:-wrongnumber:ci}
+cd "$repo"
+
+phase() { echo "== container: $1 ($(( SECONDS - t0 )) s)"; }
+
+t0=$SECONDS
+bash "$tools/container-engine-setup.sh"
+phase "engine ready"
+
+t0=$SECONDS
+# shellcheck disable=SC2086  # BUILD_ARGS is a list of arguments
+podman build -t "$image" --build-arg GIT_COMMIT="$(git rev-parse HEAD 2>/dev/null || echo unknown)" \
+    ${BUILD_ARGS:-} .
+build_s=$(( SECONDS - t0 ))
+size=$(podman image inspect "$image" --format '{{.Size}}')
+phase "image $image built, $(( size / 1000000 )) MB"
+
+# The image's torch must be the pinned CUDA build (PyPI: 2.14.1 built for CUDA 13.0).
+podman run --rm "$image" python -c "
+import torch, torchvision
+print('image: torch', torch.__version__, 'CUDA', torch.version.cuda, 'torchvision', torchvision.__version__,
+      'cuda available', torch.cuda.is_available())
+assert torch.__version__.split('+')[0] == '2.14.1' and torch.version.cuda == '13.0', 'not torch 2.14.1/CUDA 13.0'
+assert torchvision.__version__.split('+')[0] == '0.29.1'
+"
+
+# Outputs must belong to the caller: run as a non-root user (CI runs as root, so pick one) and
+# check the owner of what lands on the host.
+if [ "$(id -u)" = 0 ]; then user=${CONTAINER_USER:-1000:1000}; else user="$(id -u):$(id -g)"; fi
+results=$(mktemp -d "${TMPDIR:-/tmp}/wrongnumber-container-results.XXXXXX")
+chown "$user" "$results"
+
+t0=$SECONDS
+podman run --rm --user "$user" -v "$results:/wrongnumber/results" "$image" \
+    snakemake --cores 2 --configfile config/smoke.yaml
+run_s=$(( SECONDS - t0 ))
+phase "smoke workflow ran in the container, results in $results"
+
+# The report: complete, every number of paper/reported.yaml in it, runs recorded as in-container.
+podman run --rm -i --user "$user" -v "$results:/wrongnumber/results:ro" "$image" python - <<'EOF'
+import json, pathlib, sys, yaml
+res = pathlib.Path("results")
+keys = list(yaml.safe_load(pathlib.Path("paper/reported.yaml").read_text())["numbers"])
+problems = []
+for name in ("index.html", "report.md"):
+    text = (res / "report" / name).read_text()
+    missing = [k for k in keys if k not in text]
+    if missing:
+        problems.append(f"report/{name} lacks {len(missing)} of {len(keys)} keys: {missing[:5]}")
+timings = sorted(res.glob("*/*/*/seed*/timings.json"))
+if not timings:
+    problems.append("no run folder with timings.json")
+for t in timings:
+    tm = json.loads(t.read_text())
+    m = json.loads((t.parent / "metrics.json").read_text())
+    if tm.get("in_container") is not True:
+        problems.append(f"{t}: in_container is {tm.get('in_container')!r}")
+    print(f"  {t.parent}: torch {m['versions']['torch']}, CUDA {m['versions'].get('cuda')}, "
+          f"device {m['device']} ({tm['device_name']}), in_container {tm['in_container']}")
+if problems:
+    sys.exit("container report check FAILED:\n  " + "\n  ".join(problems))
+print(f"container report check: {len(keys)} reported keys in report.md and index.html, {len(timings)} runs in the container")
+EOF
+
+owner=$(stat -c %u:%g "$results/report/report.md")
+[ "$owner" = "$user" ] || { echo "results owned by $owner, expected $user" >&2; exit 1; }
+echo "results on the host are owned by $owner (the --user)"
+echo "container step: build ${build_s} s, smoke run ${run_s} s, total $(( SECONDS - step_start )) s; image $(( size / 1000000 )) MB"

@@ -1,0 +1,141 @@
+"""Where inputs come from and what run folders say about themselves.
+
+- `assemble_data`: build one dataset folder (the four standard IDX .gz files) from a download,
+  or from a training folder plus a test folder (e.g. 5k real MNIST training images with the
+  official test set), and record the origin and SHA-256 of every file in SOURCES.json.
+- `load_runs`: read finished run and evaluation folders (docs/outputs.md) into `Run` records.
+- `environment`, `sha256_file`: what the report prints about the software and the outputs.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import platform
+import shutil
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from .data import FILES
+
+TRAIN_FILES = (FILES["train_images"], FILES["train_labels"])
+TEST_FILES = (FILES["test_images"], FILES["test_labels"])
+
+
+def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _copy_idx(src_dir: Path, name: str, dest: Path) -> dict:
+    """Copy `name` (.gz kept byte for byte, so its md5 still identifies official files), or gzip
+    its uncompressed twin (mtime 0: same bytes every time). Written via a temp file + rename."""
+    gz, raw = src_dir / name, src_dir / name[:-3]
+    tmp = dest.with_name(dest.name + ".tmp")
+    if gz.is_file():
+        shutil.copyfile(gz, tmp)
+        origin = gz
+    elif raw.is_file():
+        with open(raw, "rb") as f, gzip.GzipFile(tmp, "wb", mtime=0) as g:
+            shutil.copyfileobj(f, g)
+        origin = raw
+    else:
+        raise FileNotFoundError(f"{src_dir}: neither {name} nor {name[:-3]} is there; the folder must "
+                                "hold the standard IDX files (see config/README.md)")
+    os.replace(tmp, dest)
+    return {"origin": str(origin.resolve()), "sha256_gz": sha256_file(dest)}
+
+
+def assemble_data(dataset: str, out_dir: str | Path, *, train_dir: str | Path | None = None,
+                  test_dir: str | Path | None = None, download_root: str | Path | None = None) -> dict:
+    """Fill `out_dir` with the four IDX .gz files and SOURCES.json (written last); return it.
+
+    Either `download_root` (torchvision download, md5-checked, into that folder) or both
+    `train_dir` and `test_dir` (the same folder for a complete dataset).
+    """
+    if (download_root is None) == (train_dir is None or test_dir is None):
+        raise ValueError("assemble-data: give --download-root, or both --train-dir and --test-dir")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "SOURCES.json").unlink(missing_ok=True)
+    if download_root is not None:
+        from .data import download
+        train_dir = test_dir = download(dataset, download_root)
+        how = f"torchvision download into {download_root}"
+    else:
+        how = "train and test files from local folders"
+    files = {name: _copy_idx(Path(train_dir), name, out / name) for name in TRAIN_FILES}
+    files |= {name: _copy_idx(Path(test_dir), name, out / name) for name in TEST_FILES}
+    sources = {"dataset": dataset, "how": how, "train_dir": str(Path(train_dir).resolve()),
+               "test_dir": str(Path(test_dir).resolve()), "files": files}
+    tmp = out / "SOURCES.json.tmp"
+    tmp.write_text(json.dumps(sources, indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, out / "SOURCES.json")
+    return sources
+
+
+@dataclass(frozen=True)
+class Run:
+    """One finished (dataset, variant, seed): training run folder + its evaluation folder."""
+    run_dir: Path
+    eval_dir: Path
+    metrics: dict
+    timings: dict
+    eval: dict
+
+    @property
+    def dataset(self) -> str:
+        return self.metrics["config"]["dataset"]
+
+    @property
+    def variant(self) -> str:
+        return self.metrics["config"]["variant"]
+
+    @property
+    def seed(self) -> int:
+        return self.metrics["seed"]
+
+    @property
+    def probes(self) -> Path:
+        return self.run_dir / "probes.npz"
+
+    @property
+    def failures(self) -> Path:
+        return self.eval_dir / "failures.npz"
+
+
+def load_runs(run_dirs: list[str], eval_dirs: list[str]) -> list[Run]:
+    """Pair run folders with their evaluation folders (same order); sorted by dataset, variant, seed."""
+    if len(run_dirs) != len(eval_dirs):
+        raise ValueError(f"{len(run_dirs)} run folders but {len(eval_dirs)} evaluation folders")
+    runs = []
+    for r, e in zip(run_dirs, eval_dirs):
+        r, e = Path(r), Path(e)
+        run = Run(r, e, *(json.loads(p.read_text()) for p in
+                          (r / "metrics.json", r / "timings.json", e / "eval.json")))
+        if (run.eval["dataset"], run.eval["variant"], run.eval["seed"]) != (run.dataset, run.variant, run.seed):
+            raise ValueError(f"{e}/eval.json evaluates {run.eval['dataset']}/{run.eval['variant']} seed "
+                             f"{run.eval['seed']}, not the run in {r}")
+        runs.append(run)
+    keys = [(x.dataset, x.variant, x.seed) for x in runs]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"the same (dataset, variant, seed) appears twice among {run_dirs}")
+    return sorted(runs, key=lambda x: (x.dataset, x.variant, x.seed))
+
+
+def environment() -> dict:
+    """Versions of the software that turned results/ into the report, and the machine."""
+    names = ("wrongnumber", "torch", "torchvision", "numpy", "pandas", "matplotlib", "jinja2",
+             "pyyaml", "snakemake")
+    versions = {"python": platform.python_version()}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return {"versions": versions, "platform": platform.platform()}

@@ -1,0 +1,174 @@
+"""The reproducibility report: results/ + paper/ -> index.html (self-contained) and report.md.
+
+A pure function of its inputs: the tables (tables.json), the figures (figures.json), the run
+and evaluation folders, the resolved workflow config, the data folders' SOURCES.json, the
+Snakemake benchmark files and the list of outputs to hash. Any missing value (None, "" or an
+undefined template variable) is an error, never a blank cell.
+"""
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import json
+import os
+from collections import Counter
+from pathlib import Path
+
+import jinja2
+import yaml
+
+from . import provenance, runinfo
+from .losses import DISTANCE_EPS
+from .models import MODELS
+
+CODE_CONSTANTS = {  # `used: {code: ...}` in reported.yaml -> the value the code uses
+    "cam_layer": lambda backbone: f"{MODELS[backbone].cam_layer} of {backbone}",
+    "distance_eps": lambda backbone: f"{DISTANCE_EPS:g} (wrongnumber.losses.DISTANCE_EPS)",
+}
+
+
+def _join(values: dict) -> str:
+    """{'mnist': 'a', 'fashion': 'a'} -> 'a'; differing values -> 'fashion: a; mnist: b'."""
+    distinct = set(values.values())
+    return distinct.pop() if len(distinct) == 1 else "; ".join(f"{k}: {v}" for k, v in sorted(values.items()))
+
+
+def value_used(used: dict, runs, figure_specs: dict) -> str:
+    """The value an ambiguity was resolved to, read from what the runs recorded."""
+    if "config" in used:
+        return _join({r.dataset: ", ".join(f"{k}={r.metrics['config'][k]}" for k in used["config"])
+                      for r in runs})
+    if "eval" in used:
+        return _join({r.dataset: ", ".join(f"{k}={r.eval[k]}" for k in used["eval"]) for r in runs})
+    if "code" in used:
+        return _join({r.dataset: CODE_CONSTANTS[used["code"]](r.metrics["config"]["backbone"]) for r in runs})
+    if "figure" in used:
+        spec = figure_specs[used["figure"]]
+        return f"{spec['dataset']} {spec['variant']}, class {spec['class']}, epoch rule: {spec['epoch']}"
+    raise ValueError(f"reported.yaml ambiguity: unknown `used` {used}")
+
+
+def data_provenance(runs, sources: list[Path]) -> list[dict]:
+    """Per dataset: what the runs read (files, hashes, official) and where the files came from."""
+    origin = {}
+    for path in sources:
+        s = json.loads(Path(path).read_text())
+        origin[s["dataset"]] = s
+    out = []
+    for dataset in sorted({r.dataset for r in runs}):
+        run = next(r for r in runs if r.dataset == dataset)
+        d = run.metrics["data"]
+        src = origin.get(dataset)
+        files = [{"name": n, "sha256": f["sha256"], "count": f["count"], "official": f["official"],
+                  "origin": src["files"][n]["origin"] if src else d["folder"]}
+                 for n, f in sorted(d["files"].items())]
+        out.append({"dataset": dataset, "official": d["official"], "folder": d["folder"],
+                    "how": src["how"] if src else f"--data-dir {d['folder']}",
+                    "subset": d["subset"] if d["subset"] == "none" else f"{d['subset']} ({d['subset_fraction']:g})",
+                    "n_train": d["n_train"], "n_val": d["n_val"], "n_test": d["n_test"], "files": files})
+    return out
+
+
+def benchmarks(paths: list[Path], root: Path) -> list[dict]:
+    """Wall time and peak memory of each Snakemake job (its benchmark: TSV)."""
+    jobs = []
+    for p in sorted(paths):
+        with open(p) as f:
+            row = next(csv.DictReader(f, delimiter="\t"))
+        rss = row.get("max_rss", "NA")
+        jobs.append({"job": str(Path(p).relative_to(root)) if Path(p).is_relative_to(root) else str(p),
+                     "seconds": f"{float(row['s']):.1f}",
+                     "max_rss_mb": "not measured" if rss in ("NA", "-", "") else f"{float(rss):.0f}"})
+    return jobs
+
+
+def check_complete(obj, where: str = "report") -> None:
+    """Raise on None or an empty string anywhere in the context (a blank cell)."""
+    if obj is None or obj == "":
+        raise ValueError(f"{where}: missing value")
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            check_complete(v, f"{where}.{k}")
+    elif isinstance(obj, (list, tuple)):
+        for i, v in enumerate(obj):
+            check_complete(v, f"{where}[{i}]")
+
+
+def build_context(reported: dict, tables: dict, figures: list[dict], runs, config: dict,
+                  sources: list[Path], bench: list[Path], hashed: list[Path], out_dir: Path) -> dict:
+    config_text = json.dumps(config, sort_keys=True)
+    verdicts = Counter(r["verdict"] for t in tables.values() for r in t["rows"]
+                       if r.get("key") in reported["numbers"])
+    data = data_provenance(runs, sources)
+    figs = []
+    for f in figures:
+        png = Path(next(p for p in f["files"] if p.endswith(".png")))
+        figs.append(dict(f, png_rel=os.path.relpath(png, out_dir),
+                         png_data="data:image/png;base64," + base64.b64encode(png.read_bytes()).decode()))
+    env = provenance.environment()
+    versions = {k: str(v if v is not None else "none") for k, v in env["versions"].items()}
+    run_rows = [{"dataset": r.dataset, "variant": r.variant, "seed": r.seed, "device": r.timings["device_name"],
+                 "epochs": r.metrics["stopped_epoch"], "best_epoch": r.metrics["best_epoch"],
+                 "train_seconds": f"{r.timings['total_seconds']:.1f}", "git_commit": r.metrics["git_commit"],
+                 "torch": r.metrics["versions"]["torch"], "in_container": r.timings["in_container"]}
+                for r in runs]
+    return {
+        "source": reported["source"],
+        "verdicts": dict(sorted(verdicts.items())),
+        "unofficial": [d for d in data if not d["official"]],
+        "tables": [dict(t, name=n, columns=_columns(t["rows"]),
+                        rows=[{c: r[c] for c in _columns(t["rows"])} for r in t["rows"]])
+                   for n, t in tables.items()],
+        "figures": figs,
+        "ambiguities": [dict(a, value=value_used(a["used"], runs, reported["figures"]))
+                        for a in reported["ambiguities"]],
+        "keys": list(reported["numbers"]),
+        "provenance": {
+            "git_commit": runinfo.git_commit(), "versions": versions, "platform": env["platform"],
+            "config_sha256": hashlib.sha256(config_text.encode()).hexdigest(),
+            "config_yaml": yaml.safe_dump(config, sort_keys=True),
+            "seeds": _join({f"{r.dataset}/{r.variant}": str(sorted(x.seed for x in runs if
+                                                               (x.dataset, x.variant) == (r.dataset, r.variant)))
+                            for r in runs}),
+            "runs": run_rows, "data": data, "jobs": benchmarks(bench, Path(out_dir).parent),
+            "outputs": [{"path": str(p), "bytes": Path(p).stat().st_size, "sha256": provenance.sha256_file(p)}
+                        for p in sorted({str(p) for p in hashed})],
+        },
+    }
+
+
+def _columns(rows: list[dict]) -> list[str]:
+    skip = {"value", "n", "owner"}
+    return [c for c in rows[0] if c not in skip]
+
+
+def render(context: dict, templates: Path, out_dir: Path) -> list[Path]:
+    """Render report.md and index.html from paper/report.{md,html}.j2; write each atomically."""
+    check_complete(context)
+    written = []
+    for name, template, autoescape in (("report.md", "report.md.j2", False),
+                                       ("index.html", "report.html.j2", True)):
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), autoescape=autoescape,
+                                 undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                                 trim_blocks=True, lstrip_blocks=True)
+        text = env.get_template(template).render(**context)
+        path = out_dir / name
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text)
+        os.replace(tmp, path)
+        written.append(path)
+    return written
+
+
+def make_report(*, reported: str | Path, templates: str | Path, tables: str | Path, figures: str | Path,
+                run_dirs: list[str], eval_dirs: list[str], config: str | Path, sources: list[str],
+                bench: list[str], hashed: list[str], out_dir: str | Path) -> list[Path]:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    context = build_context(
+        yaml.safe_load(Path(reported).read_text()), json.loads(Path(tables).read_text()),
+        json.loads(Path(figures).read_text()), provenance.load_runs(run_dirs, eval_dirs),
+        json.loads(Path(config).read_text()), [Path(p) for p in sources], [Path(p) for p in bench],
+        [Path(p) for p in hashed], out)
+    return render(context, Path(templates), out)

@@ -1,0 +1,226 @@
+"""Tables, figures and the report from synthetic run folders with known numbers (no training).
+
+The run folders follow docs/outputs.md; their numbers are chosen so every verdict is known.
+"""
+import base64
+import gzip
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from wrongnumber import figures, provenance, report, tables
+
+ROOT = Path(__file__).parents[1]
+REPORTED = tables.load_reported(ROOT / "paper" / "reported.yaml")
+COMPLEXITY = {"params": 390_858, "macs": 7_748_608, "flops": 15_497_216,
+              "flops_counter": "2 per MAC", "reconciliation": {
+                  "finding": "no convention gives 16.53 M",
+                  "conventions": [{"name": "2 x MACs", "flops": 15_497_216}]}}
+# (dataset, variant) -> test accuracy, correct-but-unsure count, epochs run
+KNOWN = {("mnist", "R"): (0.9844, 119, 9), ("mnist", "C"): (0.9917, 30, 13),
+         ("fashion", "R"): (0.65, 40, 5), ("fashion", "C"): (0.64, 40, 5)}
+
+
+def write_run(root: Path, dataset: str, variant: str, seed: int, official: bool = True,
+              n_test: int = 10_000) -> tuple[Path, Path]:
+    acc, low, epochs = KNOWN[(dataset, variant)]
+    run = root / dataset / variant / f"seed{seed}"
+    ev = run / "eval"
+    ev.mkdir(parents=True)
+    rng = np.random.default_rng(seed)
+    history = [{"epoch": e, "train_loss": 1 / e, "train_ce": 1 / e, "train_contrastive": 0.0,
+                "val_loss": 1 / e, "val_ce": 1 / e, "val_contrastive": 0.0,
+                "val_accuracy": 0.9, "nan_guard_hits": 0} for e in range(1, epochs + 1)]
+    n_train = 54_000 if dataset == "mnist" else 8_100
+    data = {"dataset": dataset, "source": "data_dir", "folder": str(root), "official": official,
+            "files": {"train-images-idx3-ubyte.gz": {"sha256": "ab" * 32, "count": 60_000,
+                                                     "official": official}},
+            "subset": "none" if dataset == "mnist" else "train", "subset_fraction": 0.15,
+            "n_train": n_train, "n_val": 6_000 if dataset == "mnist" else 900, "n_test": n_test}
+    config = {"dataset": dataset, "variant": variant, "backbone": "paper_cnn", "seed": seed,
+              "subset": data["subset"], "subset_fraction": 0.15, "cam_target": "prediction",
+              "pair_label": "always_similar", "cam_weights": "detached", "margin": 2.0,
+              "contrastive_weight": 1.0, "batch_size": 64, "dropout": 0.5, "patience": 3,
+              "max_epochs": 50, "early_stop_on": "total", "val_fraction": 0.1}
+    (run / "metrics.json").write_text(json.dumps({
+        "config": config, "seed": seed, "data": data, "history": history, "best_epoch": epochs - 3,
+        "stopped_epoch": epochs, "git_commit": "0" * 40, "versions": {"torch": "2.14.1"}}))
+    (run / "timings.json").write_text(json.dumps({
+        "device": "cpu", "device_name": "test cpu", "in_container": False,
+        "epoch_seconds": [3600.0] * epochs, "total_seconds": 3600.0 * epochs,
+        "images_per_epoch": n_train}))
+    true = round(acc * n_test)
+    (ev / "eval.json").write_text(json.dumps({
+        "dataset": dataset, "variant": variant, "seed": seed, "official": official, "n_test": n_test,
+        "accuracy": acc, "true_predictions": true, "false_predictions": n_test - true,
+        "low_confidence_threshold": 0.9, "true_low_confidence": low,
+        "low_confidence_sweep": {"0.5": low // 2, "0.9": low, "0.99": low * 3},
+        "cam_target": "prediction", "failure_rule": "lowest confidence", "data": data}))
+    images = rng.integers(0, 256, (10, 28, 28), dtype=np.uint8)
+    cams = rng.random((epochs, 10, 28, 28), dtype=np.float32)
+    np.savez(run / "probes.npz", images=images, labels=np.arange(10), indices=np.arange(10) * 7,
+             cams=cams, epochs=np.arange(1, epochs + 1))
+    np.savez(ev / "failures.npz", classes=np.arange(10), indices=np.where(np.arange(10) == 3, -1, 5),
+             images=images, cams=cams[0], predictions=np.arange(10)[::-1],
+             confidences=np.full(10, 0.5, np.float32), labels=np.arange(10))
+    return run, ev
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("results")
+    pairs = [write_run(root, d, v, s) for d, v in KNOWN for s in (0, 1)]
+    return provenance.load_runs([str(r) for r, _ in pairs], [str(e) for _, e in pairs])
+
+
+@pytest.fixture(scope="module")
+def drawn(runs, tmp_path_factory):
+    """Tables and figures written once for the module: (results folder, tables written, manifest)."""
+    out = tmp_path_factory.mktemp("out")
+    written = tables.write_tables(tables.build_tables(runs, COMPLEXITY, REPORTED), out / "tables")
+    return out, written, figures.make_figures(runs, REPORTED["figures"], out / "figures")
+
+
+def test_verdict_tolerance_boundary_sign_and_labels():
+    spec = {"value": 98.44, "tolerance": 0.5, "unit": "%", "where": "Table 1"}
+    assert tables.verdict(spec, 98.94) == tables.REPRODUCED
+    assert tables.verdict(spec, 97.93) == tables.NOT_REPRODUCED
+    assert tables.verdict(spec, 98.44, official=False) == "reproduced (unofficial data)"
+    assert tables.verdict({"comparison": "hardware", "value": 1}, 99) == tables.NOT_COMPARABLE
+    row = tables.compare("k", spec, [97.0, 98.0], "q", "how")
+    assert row["difference"].startswith("-0.940 %") and row["regenerated"] == "97.50 ± 0.71 % (n=2 seeds)"
+    with pytest.raises(ValueError, match="no regenerated value"):
+        tables.compare("k", spec, [], "q", "how")
+
+
+def test_tables_known_answers(runs):
+    t = tables.build_tables(runs, COMPLEXITY, REPORTED)
+    rows = {r["key"]: r for table in t.values() for r in table["rows"] if r.get("key")}
+    assert set(REPORTED["numbers"]) <= set(rows)  # every printed number has a row
+    for key in ("table1.R.test_accuracy", "table1.C.true_low_confidence", "table2.params",
+                "table2.macs", "timing.R.stopped_epoch", "fashion.C.test_accuracy", "data.mnist.n_train"):
+        assert rows[key]["verdict"] == tables.REPRODUCED, (key, rows[key])
+    assert rows["table1.R.true_predictions"]["regenerated"] == "9,844 ± 0.0 images (n=2 seeds)"
+    assert rows["table2.flops"]["verdict"] == tables.NOT_REPRODUCED  # 15.50 M vs 16.53 M
+    # 9 epochs of 3600 s: 9 h against the paper's 18.88 h -> a 2.1x speed-up, never a verdict
+    hours = rows["timing.R.total_hours"]
+    assert hours["verdict"] == tables.NOT_COMPARABLE and hours["difference"] == "speed-up x2.1"
+    sweep = t["low_confidence_sweep"]
+    assert "R: the count is closest to the paper's 119 at threshold 0.9 (119)" in sweep["note"]
+
+
+def test_unofficial_data_and_missing_runs_are_explicit(tmp_path):
+    pairs = [write_run(tmp_path, d, v, 0, official=d != "mnist", n_test=200) for d, v in KNOWN]
+    runs = provenance.load_runs([str(r) for r, _ in pairs], [str(e) for _, e in pairs])
+    rows = {r["key"]: r for t in tables.build_tables(runs, COMPLEXITY, REPORTED).values()
+            for r in t["rows"] if r.get("key")}
+    assert rows["table1.R.true_predictions"]["verdict"] == "not reproduced (unofficial data)"
+    assert rows["fashion.R.test_accuracy"]["verdict"] == tables.REPRODUCED
+    with pytest.raises(ValueError, match="no finished run for mnist/R"):
+        tables.build_tables(runs[:-1], COMPLEXITY, REPORTED)
+    extra = dict(REPORTED, numbers=dict(REPORTED["numbers"], **{"table9.x": {"value": 1}}))
+    with pytest.raises(ValueError, match="no rule regenerates 'table9.x'"):
+        tables.build_tables(runs, COMPLEXITY, extra)
+
+
+def test_write_tables_formats(drawn):
+    out, written, _ = drawn
+    names = {p.name for p in written}
+    for name in ("table1", "table2", "timing", "fashion", "text", "low_confidence_sweep"):
+        assert {f"{name}.csv", f"{name}.md", f"{name}.tex"} <= names
+    tex = (out / "tables" / "table1.tex").read_text()
+    assert r"98.44 \%" in tex and r"table1.R.test\_accuracy" in tex and r"\end{tabular}" in tex
+    assert "| table1.R.test_accuracy |" in (out / "tables" / "table1.md").read_text()
+
+
+def test_resolve_epoch_rules():
+    epochs = np.arange(1, 6)
+    assert figures.resolve_epoch("first", epochs)[0] == 1
+    assert figures.resolve_epoch("last", epochs)[0] == 5
+    assert figures.resolve_epoch(9, epochs) == (5, "epoch min(9, last epoch run = 5)")
+    assert figures.resolve_epoch(9, np.arange(1, 12))[0] == 9
+
+
+def test_figures_pick_lowest_seed_and_state_missing_failures(runs, drawn, tmp_path):
+    manifest = drawn[2]
+    ids = [m["id"] for m in manifest]
+    assert ids == [f"fig{i}" for i in range(1, 9)] + ["curves_fashion", "curves_mnist"]
+    for m in manifest:
+        png = Path(m["files"][0]).read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and Path(m["files"][1]).read_bytes()[:4] == b"%PDF"
+    captions = {m["id"]: m["caption"] for m in manifest}
+    assert "seed 0" in captions["fig3"] and "epoch min(9, last epoch run = 9)" in captions["fig3"]
+    assert "the last epoch run (13)" in captions["fig4"]
+    assert "training-file index 35" in captions["fig1"]  # probe of class 5 sits at index 5 * 7
+    assert "no failure case of class 3" in captions["fig8"]  # indices[3] == -1
+    # same bytes on a second run: no timestamps in PNG or PDF
+    again = figures.make_figures(runs, REPORTED["figures"], tmp_path / "g")
+    assert all(Path(a).read_bytes() == Path(b).read_bytes()
+               for m, n in zip(manifest, again) for a, b in zip(m["files"], n["files"]))
+
+
+def test_report_is_complete_and_self_contained(runs, drawn):
+    out, written, manifest = drawn
+    (out / "config.json").write_text(json.dumps({"seeds": [0, 1]}))
+    bench = out / "benchmarks" / "train.tsv"
+    bench.parent.mkdir()
+    bench.write_text("s\th:m:s\tmax_rss\n12.5\t0:00:12\t512.3\n")
+    report.make_report(reported=ROOT / "paper" / "reported.yaml", templates=ROOT / "paper",
+                       tables=out / "tables" / "tables.json", figures=out / "figures" / "figures.json",
+                       run_dirs=[str(r.run_dir) for r in runs], eval_dirs=[str(r.eval_dir) for r in runs],
+                       config=out / "config.json", sources=[], bench=[bench],
+                       hashed=[str(p) for p in written], out_dir=out / "report")
+    html = (out / "report" / "index.html").read_text()
+    md = (out / "report" / "report.md").read_text()
+    for key in REPORTED["numbers"]:
+        assert key in html and key in md, key
+    for m in manifest:
+        assert m["paper_caption"] in html and m["caption"] in md
+    assert "None" not in md and "<td></td>" not in html
+    images = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
+    assert len(images) == len(manifest)
+    assert all(base64.b64decode(i)[:4] == b"\x89PNG" for i in images)
+    assert "http://" not in html and "https://" not in html.replace("https://json-schema", "")
+    assert provenance.sha256_file(written[0]) in html
+    assert "12.5" in md and "cam_target" in md
+
+
+def test_check_complete_rejects_blank_cells():
+    report.check_complete({"a": [{"b": 1}], "c": "x"})
+    for bad in ({"a": None}, {"a": [{"b": ""}]}):
+        with pytest.raises(ValueError, match="missing value"):
+            report.check_complete(bad)
+
+
+def test_assemble_data_keeps_gz_bytes_and_gzips_raw_files(tmp_path):
+    fixture = ROOT / "tests" / "fixtures" / "mnist-mini"
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name in provenance.TEST_FILES:  # test files uncompressed, as torchvision's raw folder
+        (raw / name[:-3]).write_bytes(gzip.decompress((fixture / name).read_bytes()))
+    sources = provenance.assemble_data("mnist", tmp_path / "a", train_dir=fixture, test_dir=raw)
+    for name in provenance.TRAIN_FILES:
+        assert (tmp_path / "a" / name).read_bytes() == (fixture / name).read_bytes()
+    for name in provenance.TEST_FILES:
+        assert gzip.decompress((tmp_path / "a" / name).read_bytes()) == (raw / name[:-3]).read_bytes()
+        assert sources["files"][name]["origin"].endswith(name[:-3])
+    again = provenance.assemble_data("mnist", tmp_path / "b", train_dir=fixture, test_dir=raw)
+    assert [f["sha256_gz"] for f in again["files"].values()] == \
+           [f["sha256_gz"] for f in sources["files"].values()]  # gzip mtime 0: same bytes
+    assert json.loads((tmp_path / "a" / "SOURCES.json").read_text()) == sources
+    with pytest.raises(FileNotFoundError, match="neither"):
+        provenance.assemble_data("mnist", tmp_path / "c", train_dir=tmp_path, test_dir=raw)
+    with pytest.raises(ValueError, match="give --download-root"):
+        provenance.assemble_data("mnist", tmp_path / "d", train_dir=fixture)
+
+
+def test_reported_yaml_is_well_formed():
+    for key, spec in REPORTED["numbers"].items():
+        assert {"value", "unit", "where", "why"} <= set(spec), key
+        assert ("tolerance" in spec) != (spec.get("comparison") == "hardware"), key
+    assert set(REPORTED["figures"]) == {f"fig{i}" for i in range(1, 9)}
+    assert yaml.safe_load((ROOT / "paper" / "reported.yaml").read_text())["source"]["device"]

@@ -1,0 +1,55 @@
+# Config validation, wildcard constraints and the helpers the rules share. Rules stay thin:
+# they call the `wrongnumber` CLI with flags built here from the validated config.
+import json
+import shlex
+
+from snakemake.utils import validate
+
+
+validate(config, schema="../schemas/config.schema.yaml")
+
+DATASETS = ["mnist", "fashion"]
+FIGURES = ["fig1", "fig2", "fig3", "fig4", "fig5", "fig6", "fig7", "fig8"]
+RUN = "results/{dataset}/{variant}/{backbone}/seed{seed}"
+TABLES = ["table1", "table2", "timing", "fashion", "text", "low_confidence_sweep"]
+RUN_FILES = ["metrics.json", "timings.json", "model.pt", "probes.npz",
+             "eval/eval.json", "eval/predictions.csv", "eval/failures.npz"]
+IDX_FILES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+             "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+
+
+wildcard_constraints:
+    dataset="|".join(DATASETS),
+    variant="C|R",
+    seed=r"\d+",
+    backbone=r"[a-z0-9_]+",
+
+
+def runs(pattern=RUN):
+    """One path per (dataset, variant, seed), in a fixed order."""
+    return expand(pattern, dataset=DATASETS, variant=config["variants"],
+                  backbone=config["backbone"], seed=config["seeds"])
+
+
+def data_files(wildcards):
+    return expand("resources/data/{dataset}/{name}", dataset=wildcards.dataset, name=IDX_FILES)
+
+
+def data_source(wildcards):
+    """assemble-data flags: a torchvision download or the configured local folders."""
+    d = config["data"][wildcards.dataset]
+    if d["download"]:
+        return "--download-root resources/downloads"
+    return f"--train-dir {shlex.quote(d['train_dir'])} --test-dir {shlex.quote(d['test_dir'])}"
+
+
+def train_flags(wildcards):
+    """Every training option as an explicit flag (the dataset's subset reading included)."""
+    opts = dict(config["train"])
+    d = config["data"][wildcards.dataset]
+    opts.update(subset=d["subset"], subset_fraction=d["subset_fraction"])
+    return " ".join(f"--{k.replace('_', '-')} {v}" for k, v in sorted(opts.items()))
+
+
+def resolved_config_json():
+    return json.dumps(config, sort_keys=True)

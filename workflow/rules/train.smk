@@ -1,0 +1,62 @@
+# One training job and one evaluation job per (dataset, variant, seed).
+
+
+rule train:
+    input:
+        data=data_files,
+    output:
+        metrics=f"{RUN}/metrics.json",
+        timings=f"{RUN}/timings.json",
+        model=f"{RUN}/model.pt",
+        probes=f"{RUN}/probes.npz",
+    params:
+        run=lambda wildcards, output: os.path.dirname(output.metrics),
+        data=lambda wildcards, input: os.path.dirname(input.data[0]),
+        flags=train_flags,
+        device=config["device"],
+    threads: config["threads"]
+    resources:
+        gpu=config["gpus_per_job"],
+    conda:
+        "../envs/wrongnumber.yaml"
+    log:
+        "results/logs/train/{dataset}_{variant}_{backbone}_seed{seed}.log",
+    benchmark:
+        "results/benchmarks/train/{dataset}_{variant}_{backbone}_seed{seed}.tsv"
+    # --resume continues an interrupted job from RUN/checkpoint.pt; a finished job drops the
+    # checkpoint, so a forced rerun trains from scratch.
+    shell:
+        "wrongnumber train --dataset {wildcards.dataset} --variant {wildcards.variant} "
+        "--backbone {wildcards.backbone} --seed {wildcards.seed} --data-dir {params.data} "
+        "--out {params.run} --device {params.device} --threads {threads} --resume {params.flags} "
+        "> {log} 2>&1 && rm -f {params.run}/checkpoint.pt"
+
+
+rule evaluate:
+    input:
+        metrics=f"{RUN}/metrics.json",
+        model=f"{RUN}/model.pt",
+        data=data_files,
+    output:
+        eval=f"{RUN}/eval/eval.json",
+        predictions=f"{RUN}/eval/predictions.csv",
+        failures=f"{RUN}/eval/failures.npz",
+    params:
+        run=lambda wildcards, input: os.path.dirname(input.metrics),
+        out=lambda wildcards, output: os.path.dirname(output.eval),
+        data=lambda wildcards, input: os.path.dirname(input.data[0]),
+        low_confidence=config["evaluate"]["low_confidence"],
+        device=config["device"],
+    threads: config["threads"]
+    resources:
+        gpu=config["gpus_per_job"],
+    conda:
+        "../envs/wrongnumber.yaml"
+    log:
+        "results/logs/evaluate/{dataset}_{variant}_{backbone}_seed{seed}.log",
+    benchmark:
+        "results/benchmarks/evaluate/{dataset}_{variant}_{backbone}_seed{seed}.tsv"
+    shell:
+        "wrongnumber evaluate --run {params.run} --out {params.out} --data-dir {params.data} "
+        "--low-confidence {params.low_confidence} --device {params.device} --threads {threads} "
+        "> {log} 2>&1"
