@@ -21,13 +21,20 @@ def versions() -> dict:
 
 
 def git_commit() -> str:
-    """The commit of the source tree the package was imported from ('unknown' outside git)."""
+    """The commit of the source tree the package was imported from, '+dirty' when that tree has
+    uncommitted changes to tracked files; WRONGNUMBER_GIT_COMMIT (set in the container image,
+    which has no .git) or 'unknown' outside git."""
+    where = Path(__file__).parent
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent,
-                             capture_output=True, text=True, timeout=10)
-        return out.stdout.strip() or "unknown"
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True,
+                              text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=where,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
     except (OSError, subprocess.SubprocessError):
-        return "unknown"
+        head, dirty = "", ""
+    if not head:
+        return os.environ.get("WRONGNUMBER_GIT_COMMIT", "unknown")
+    return head + ("+dirty" if dirty else "")
 
 
 def in_container() -> bool:

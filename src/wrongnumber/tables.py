@@ -28,6 +28,7 @@ TABLES = {  # name -> (title, the reported.yaml key prefixes it holds)
     "fashion": ("Fashion-MNIST subset accuracy", ("fashion.",)),
     "text": ("Other numbers printed in the text", ("prose.", "data.")),
 }
+PAPER_TEST_IMAGES = 10_000  # the official MNIST test set behind Table 1's counts
 PAPER_IMAGES_PER_EPOCH = 60_000  # assumption for the per-image speed-up: the paper's full training set
 
 
@@ -61,8 +62,9 @@ def ratio(paper: float, ours: float) -> str:
 
 
 def compare(key: str, spec: dict, values: list[float], quantity: str, measured_as: str,
-            official: bool = True) -> dict:
-    """One comparison row; `values` are the regenerated numbers, one per seed."""
+            official: bool = True, not_comparable: str | None = None) -> dict:
+    """One comparison row; `values` are the regenerated numbers, one per seed. `not_comparable`
+    names why a count cannot be held against the paper's (e.g. another test-set size)."""
     if not values or any(v is None or (isinstance(v, float) and math.isnan(v)) for v in values):
         raise ValueError(f"{key}: no regenerated value ({measured_as})")
     mean = statistics.fmean(values)
@@ -75,7 +77,8 @@ def compare(key: str, spec: dict, values: list[float], quantity: str, measured_a
         difference = f"{mean - spec['value']:+.{d}f} {unit} (tolerance {spec['tolerance']:g})"
     return {"key": key, "quantity": quantity, "paper": fmt(spec["value"], unit),
             "regenerated": fmt(mean, unit, std, len(values)), "difference": difference,
-            "verdict": verdict(spec, mean, official), "measured_as": measured_as, "where": spec["where"],
+            "verdict": f"not comparable ({not_comparable})" if not_comparable else verdict(spec, mean, official),
+            "measured_as": measured_as, "where": spec["where"],
             "value": mean, "n": len(values), "owner": key}
 
 
@@ -119,8 +122,12 @@ def comparison_rows(runs, complexity: dict, numbers: dict) -> list[dict]:
                    f"{sel[0].eval['n_test']} MNIST test images, {_seeds(sel)}")
             if field == "true_low_confidence":
                 how += f", threshold {sel[0].eval['low_confidence_threshold']:g}"
+            n_test = {r.eval["n_test"] for r in sel}
+            other_size = (field != "test_accuracy" and n_test != {PAPER_TEST_IMAGES}
+                          and f"counts over {', '.join(f'{n:,}' for n in sorted(n_test))} test images, "
+                              f"the paper's over {PAPER_TEST_IMAGES:,}")
             rows.append(compare(key, spec, vals, f"MNIST{variant} {field.replace('_', ' ')}", how,
-                                _official(sel)))
+                                _official(sel), other_size or None))
         elif head == "prose" and rest[-1] == "train_accuracy":
             sel = _select(runs, "mnist", rest[0])
             pairs = [_train_accuracy(r) for r in sel]
