@@ -18,6 +18,22 @@ IDX_FILES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
              "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
 
 
+# With --sdm apptainer every job runs in this image (e.g. the project's image as a .sif file,
+# docs/slurm.md); unset, jobs use the calling environment.
+container: config.get("container")
+
+
+# Run by Snakemake itself, never submitted to a cluster: they take seconds, and assemble_data
+# may download (compute nodes often have no network). Only train and evaluate go to SLURM.
+localrules:
+    assemble_data,
+    complexity,
+    resolved_config,
+    tables,
+    figures,
+    report,
+
+
 wildcard_constraints:
     dataset="|".join(DATASETS),
     variant="C|R",

@@ -15,8 +15,13 @@ rule train:
         flags=train_flags,
         device=config["device"],
     threads: config["threads"]
+    # gpu: SLURM's --gpus (plus gpu_model, if a profile sets it); on one machine, the
+    # --resources gpu=N budget, and --claim-gpus picks the device. mem_mb and runtime (minutes)
+    # are SLURM's --mem and --time; change them per cluster with --set-resources or a profile.
     resources:
         gpu=config["gpus_per_job"],
+        mem_mb=8000,
+        runtime=720,
     conda:
         "../envs/wrongnumber.yaml"
     log:
@@ -28,7 +33,8 @@ rule train:
     shell:
         "wrongnumber train --dataset {wildcards.dataset} --variant {wildcards.variant} "
         "--backbone {wildcards.backbone} --seed {wildcards.seed} --data-dir {params.data} "
-        "--out {params.run} --device {params.device} --threads {threads} --resume {params.flags} "
+        "--out {params.run} --device {params.device} --threads {threads} "
+        "--claim-gpus {resources.gpu} --resume {params.flags} "
         "> {log} 2>&1 && rm -f {params.run}/checkpoint.pt"
 
 
@@ -50,6 +56,8 @@ rule evaluate:
     threads: config["threads"]
     resources:
         gpu=config["gpus_per_job"],
+        mem_mb=4000,
+        runtime=60,
     conda:
         "../envs/wrongnumber.yaml"
     log:
@@ -59,4 +67,4 @@ rule evaluate:
     shell:
         "wrongnumber evaluate --run {params.run} --out {params.out} --data-dir {params.data} "
         "--low-confidence {params.low_confidence} --device {params.device} --threads {threads} "
-        "> {log} 2>&1"
+        "--claim-gpus {resources.gpu} > {log} 2>&1"

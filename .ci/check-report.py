@@ -1,0 +1,46 @@
+"""CI check of a finished workflow: the report holds every number of paper/reported.yaml.
+
+    python3 .ci/check-report.py [RESULTS] [--snakemake-report FILE]
+
+RESULTS (default results) holds report/index.html and report/report.md; paper/reported.yaml is
+read from the current folder (the repository). --snakemake-report also requires that
+Snakemake's own report exists and is not empty. Used by .ci/run (the local smoke run) and
+.ci/slurm-smoke.sh (the same workflow through SLURM). Exit status 1 with the reason on failure.
+"""
+import argparse
+import sys
+from pathlib import Path
+
+import yaml
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("results", nargs="?", default="results")
+    ap.add_argument("--snakemake-report", help="Snakemake's --report HTML file")
+    args = ap.parse_args()
+    keys = yaml.safe_load(Path("paper/reported.yaml").read_text())["numbers"]
+    problems = []
+    for name in ("index.html", "report.md"):
+        path = Path(args.results, "report", name)
+        text = path.read_text() if path.is_file() else ""
+        missing = [k for k in keys if k not in text]
+        if not text or missing:
+            problems.append(f"{path}: {'empty or absent' if not text else f'missing keys {missing}'}")
+        else:
+            print(f"{path}: {len(text):,} characters, all {len(keys)} keys of paper/reported.yaml present")
+    if args.snakemake_report:
+        path = Path(args.snakemake_report)
+        size = path.stat().st_size if path.is_file() else 0
+        if not size:
+            problems.append(f"{path}: empty or absent")
+        else:
+            print(f"{path}: {size:,} bytes")
+    if problems:
+        print("report check FAILED:\n  " + "\n  ".join(problems), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

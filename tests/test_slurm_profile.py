@@ -1,0 +1,44 @@
+"""The SLURM profile: only train and evaluate are submitted, each asking for what SLURM needs
+(GPU, CPUs, memory, time); the GPU request follows `gpus_per_job`. Dry runs: no cluster needed."""
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[1]
+RULES = ROOT / "workflow" / "rules"
+
+
+def test_only_train_and_evaluate_leave_the_machine():
+    text = "\n".join(p.read_text() for p in sorted(RULES.glob("*.smk")))
+    rules = set(re.findall(r"^rule (\w+):", text, re.MULTILINE))
+    local = set(re.findall(r"^    (\w+),$", text.split("localrules:")[1].split("\n\n")[0], re.MULTILINE))
+    assert local <= rules and rules - local == {"train", "evaluate"}
+
+
+def dry_run(*args: str) -> str:
+    # --cores: a dry run caps threads at the local cores (1 unless given); submitted jobs are not
+    out = subprocess.run(["snakemake", "--nolock", "-n", "-p", "--forceall", "--cores", "8", "--profile",
+                          "workflow/profiles/slurm", *args], cwd=ROOT, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    return out.stdout
+
+
+@pytest.mark.slow
+def test_profile_jobs_ask_for_gpu_cpus_memory_and_time():
+    out = dry_run("--configfile", "config/config.yaml")
+    for rule, mem, minutes in (("train", 8000, 720), ("evaluate", 4000, 60)):
+        jobs = re.findall(rf"rule {rule}:.*?threads: (\d+).*?resources: ([^\n]*)", out, re.DOTALL)
+        assert len(jobs) == 4
+        for threads, res in jobs:
+            assert threads == "4" and "gpu=1" in res, res
+            assert f"mem_mb={mem}," in res and f"runtime={minutes}" in res, res
+    assert "--claim-gpus 1" in out
+
+
+@pytest.mark.slow
+def test_gpu_request_is_switched_off_by_gpus_per_job():
+    out = dry_run("--configfile", "config/config.yaml", "--config", "gpus_per_job=0")
+    assert "gpu=1" not in out and "--claim-gpus 0" in out
