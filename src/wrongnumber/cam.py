@@ -71,8 +71,10 @@ def grad_cam_raw(logits: torch.Tensor, feats: torch.Tensor, targets: torch.Tenso
     score = logits.gather(1, targets.view(-1, 1)).sum()
     (grads,) = torch.autograd.grad(score, feats, retain_graph=True,
                                    create_graph=weights == "differentiable")
-    alpha = grads.mean(dim=(2, 3), keepdim=True)              # (B, K, 1, 1)
-    return F.relu((alpha * feats).sum(dim=1))                 # (B, h, w)
+    # The map in float32 even when the network ran under bf16 autocast (.float() is a no-op
+    # on float32 tensors).
+    alpha = grads.float().mean(dim=(2, 3), keepdim=True)      # (B, K, 1, 1)
+    return F.relu((alpha * feats.float()).sum(dim=1))         # (B, h, w)
 
 
 def grad_cam_from_outputs(logits: torch.Tensor, feats: torch.Tensor, targets: torch.Tensor,
@@ -89,7 +91,24 @@ def grad_cam(model: torch.nn.Module, images: torch.Tensor, targets: torch.Tensor
     the model's train/eval mode is left as the caller set it.
     """
     with torch.enable_grad():
-        logits, feats = model(images)
-        if not feats.requires_grad:  # frozen parameters: still give the features a graph
-            logits, feats = model(images.detach().requires_grad_(True))
+        logits, feats = _forward_with_graph(model, images)
         return grad_cam_from_outputs(logits, feats, targets, weights, tuple(images.shape[-2:]))
+
+
+def logits_and_cams(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor,
+                    cam_target: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """(logits (B, C), maps (B, 1, H, W)), both detached, from ONE forward: the class each map
+    explains (`select_targets`) is read from these logits, so evaluation needs no second,
+    gradient-free forward to pick it. Equal to a no-grad forward followed by `grad_cam`."""
+    with torch.enable_grad():
+        logits, feats = _forward_with_graph(model, images)
+        maps = grad_cam_from_outputs(logits, feats, select_targets(logits, labels, cam_target),
+                                     size=tuple(images.shape[-2:]))
+    return logits.detach(), maps.detach()
+
+
+def _forward_with_graph(model: torch.nn.Module, images: torch.Tensor):
+    logits, feats = model(images)
+    if not feats.requires_grad:  # frozen parameters: still give the features a graph
+        logits, feats = model(images.detach().requires_grad_(True))
+    return logits, feats

@@ -26,6 +26,12 @@ def add_data_source(p: argparse.ArgumentParser, required: bool) -> None:
 def add_device(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="auto", help="auto (cuda if available), cpu, cuda[:N]")
     p.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's)")
+    p.add_argument("--claim-gpus", type=int, default=0, metavar="N",
+                   help="hold N free GPUs of this machine (lock files) and set CUDA_VISIBLE_DEVICES "
+                        "to them before CUDA starts; 0 or no GPU: nothing (see wrongnumber.gpu_slot)")
+    p.add_argument("--gpu-lock-dir", default=None,
+                   help="folder of the GPU lock files (default: $WRONGNUMBER_GPU_LOCK_DIR or "
+                        "/tmp/wrongnumber-gpu-slots-UID, per SLURM job inside one)")
 
 
 def cmd_train(args) -> int:
@@ -109,6 +115,48 @@ def cmd_complexity(args) -> int:
     return 0
 
 
+def cmd_assemble_data(args) -> int:
+    from .provenance import assemble_data
+
+    sources = assemble_data(args.dataset, args.out, train_dir=args.train_dir, test_dir=args.test_dir,
+                            download_root=args.download_root)
+    print(f"{args.dataset}: {sources['how']} -> {args.out}", flush=True)
+    return 0
+
+
+def cmd_tables(args) -> int:
+    from .provenance import load_runs
+    from .tables import build_tables, load_reported, write_tables
+
+    tables = build_tables(load_runs(args.runs, args.evals), json.loads(Path(args.complexity).read_text()),
+                          load_reported(args.reported))
+    for path in write_tables(tables, args.out_dir):
+        print(path, flush=True)
+    return 0
+
+
+def cmd_figures(args) -> int:
+    from .figures import make_figures
+    from .provenance import load_runs
+    from .tables import load_reported
+
+    for fig in make_figures(load_runs(args.runs, args.evals), load_reported(args.reported)["figures"],
+                            args.out_dir):
+        print(fig["id"], *fig["files"], flush=True)
+    return 0
+
+
+def cmd_report(args) -> int:
+    from .report import make_report
+
+    for path in make_report(reported=args.reported, templates=args.templates, tables=args.tables,
+                            figures=args.figures, run_dirs=args.runs, eval_dirs=args.evals,
+                            config=args.config, sources=args.sources, bench=args.benchmarks,
+                            hashed=args.hash, out_dir=args.out_dir):
+        print(path, flush=True)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wrongnumber", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -131,7 +179,11 @@ def build_parser() -> argparse.ArgumentParser:
         "cam_weights": "Grad-CAM channel weights: detached (as hooks) | differentiable",
         "margin": "contrastive margin m (Eq. 1)", "contrastive_weight": "lambda in CE + lambda*L",
         "subset": "reading of 'subset of 15 %%': none | train | pooled | test (see data.py)",
-        "subset_fraction": "fraction for --subset", "early_stop_on": "val loss watched: total | ce"}
+        "subset_fraction": "fraction for --subset", "early_stop_on": "val loss watched: total | ce",
+        "memory_format": "contiguous | channels_last (faster on CPU; not bit-identical to contiguous)",
+        "compile": "none | default: torch.compile the model (not bit-identical; no gain on CPU)",
+        "adam_impl": "auto (torch's choice) | foreach | fused (fused: not bit-identical to auto)",
+        "amp": "none | bf16: autocast the forward, for CUDA (not bit-identical; slow on most CPUs)"}
     for f in fields(TrainConfig):
         p.add_argument("--" + f.name.replace("_", "-"), dest=f.name, type=type(f.default),
                        default=f.default, help=help_text[f.name])
@@ -152,6 +204,42 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--out", help="also write the JSON report to this file")
     p.set_defaults(func=cmd_complexity)
+
+    p = sub.add_parser("assemble-data", help="one dataset folder (four IDX .gz + SOURCES.json)")
+    p.add_argument("--dataset", required=True, choices=("mnist", "fashion"))
+    p.add_argument("--out", required=True, help="folder to fill")
+    p.add_argument("--download-root", help="download with torchvision into this folder")
+    p.add_argument("--train-dir", help="folder with train-images/labels IDX files (.gz or raw)")
+    p.add_argument("--test-dir", help="folder with t10k-images/labels IDX files (.gz or raw)")
+    p.set_defaults(func=cmd_assemble_data)
+
+    def add_runs(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--reported", required=True, help="paper/reported.yaml")
+        p.add_argument("--runs", nargs="+", required=True, help="finished run folders")
+        p.add_argument("--evals", nargs="+", required=True, help="their evaluation folders, same order")
+
+    p = sub.add_parser("tables", help="the paper's tables, regenerated and compared (CSV, MD, TeX)")
+    add_runs(p)
+    p.add_argument("--complexity", required=True, help="JSON written by `wrongnumber complexity`")
+    p.add_argument("--out-dir", required=True)
+    p.set_defaults(func=cmd_tables)
+
+    p = sub.add_parser("figures", help="the paper's Figures 1-8 and training curves (PNG, PDF)")
+    add_runs(p)
+    p.add_argument("--out-dir", required=True)
+    p.set_defaults(func=cmd_figures)
+
+    p = sub.add_parser("report", help="render index.html and report.md from paper/*.j2")
+    add_runs(p)
+    p.add_argument("--templates", required=True, help="folder with report.md.j2 and report.html.j2")
+    p.add_argument("--tables", required=True, help="tables.json written by `wrongnumber tables`")
+    p.add_argument("--figures", required=True, help="figures.json written by `wrongnumber figures`")
+    p.add_argument("--config", required=True, help="the resolved workflow config (JSON)")
+    p.add_argument("--sources", nargs="*", default=[], help="SOURCES.json of each dataset folder")
+    p.add_argument("--benchmarks", nargs="*", default=[], help="Snakemake benchmark TSV files")
+    p.add_argument("--hash", nargs="*", default=[], help="output files whose SHA-256 the report lists")
+    p.add_argument("--out-dir", required=True)
+    p.set_defaults(func=cmd_report)
     return parser
 
 
@@ -162,6 +250,9 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
     from .data import DataError
     try:
+        if getattr(args, "claim_gpus", 0):  # before anything touches CUDA
+            from .gpu_slot import claim_gpus
+            claim_gpus(args.claim_gpus, lock_dir=args.gpu_lock_dir)
         return args.func(args)
     except (DataError, ValueError, OSError) as exc:  # ConfigError is a ValueError; OSError: files
         print(f"wrongnumber {args.command}: error: {exc}", file=sys.stderr)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .cam import grad_cam, select_targets
+from .cam import grad_cam, logits_and_cams
 from .data import Split, to_model_input
 from .losses import cam_distance
 
@@ -40,10 +40,8 @@ def cam_distances(model, split: Split, spec, cam_target: str, batch_size: int = 
     out = []
     for i in range(0, len(split.labels), batch_size):
         x, x01 = to_model_input(split.images[i:i + batch_size], spec)
-        with torch.no_grad():
-            logits = model(x)[0]
-        cams = grad_cam(model, x, select_targets(logits, split.labels[i:i + batch_size], cam_target))
-        out.append(cam_distance(cams.detach(), x01))
+        _, cams = logits_and_cams(model, x, split.labels[i:i + batch_size], cam_target)
+        out.append(cam_distance(cams, x01))
     return torch.cat(out)
 
 

@@ -22,8 +22,11 @@ class ConvBlock(nn.Module):
         self.act = nn.ReLU()
         self.pool = nn.MaxPool2d(2)
 
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.act(self.bn(self.conv(x)))  # the block's activations, before pooling
+
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        a = self.act(self.bn(self.conv(x)))  # the block's activations, before pooling
+        a = self.features(x)
         return self.pool(a), a
 
 
@@ -43,12 +46,20 @@ class PaperCNN(nn.Module):
         self.fc2 = nn.Linear(256, num_classes)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        feats = self.trunk(x)              # (B, 128, 7, 7)
+        return self.head(feats), feats
+
+    # The forward in two halves split at the CAM layer, so that `--compile` can compile each on
+    # its own: Grad-CAM needs d(score)/d(feats), which one graph over the whole forward hides.
+    def trunk(self, x: torch.Tensor) -> torch.Tensor:
         x, _ = self.block1(x)              # (B, 32, 14, 14)
         x, _ = self.block2(x)              # (B, 64, 7, 7)
-        x, feats = self.block3(x)          # (B, 128, 3, 3), feats (B, 128, 7, 7)
+        return self.block3.features(x)     # (B, 128, 7, 7)
+
+    def head(self, feats: torch.Tensor) -> torch.Tensor:
+        x = self.block3.pool(feats)        # (B, 128, 3, 3)
         x = self.dropout(torch.flatten(x, 1))
-        logits = self.fc2(self.act(self.fc1(x)))  # (B, 10)
-        return logits, feats
+        return self.fc2(self.act(self.fc1(x)))  # (B, 10)
 
 
 def build_model(name: str = "paper_cnn", **kwargs) -> nn.Module:
@@ -59,3 +70,8 @@ def build_model(name: str = "paper_cnn", **kwargs) -> nn.Module:
 
 
 MODELS = {"paper_cnn": PaperCNN}
+
+# The extension's backbones (backbones.py imports nothing from here, so no import cycle).
+from .backbones import BACKBONES  # noqa: E402
+
+MODELS.update(BACKBONES)

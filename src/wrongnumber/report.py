@@ -111,7 +111,8 @@ def build_context(reported: dict, tables: dict, figures: list[dict], runs, confi
     run_rows = [{"dataset": r.dataset, "variant": r.variant, "seed": r.seed, "device": r.timings["device_name"],
                  "epochs": r.metrics["stopped_epoch"], "best_epoch": r.metrics["best_epoch"],
                  "train_seconds": f"{r.timings['total_seconds']:.1f}", "git_commit": r.metrics["git_commit"],
-                 "torch": r.metrics["versions"]["torch"], "in_container": r.timings["in_container"]}
+                 "torch": f"{r.metrics['versions']['torch']} (CUDA {r.metrics['versions'].get('cuda') or 'none'})",
+                 "in_container": r.timings.get("container") or r.timings["in_container"]}
                 for r in runs]
     return {
         "source": reported["source"],

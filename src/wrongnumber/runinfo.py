@@ -43,6 +43,14 @@ def in_container() -> bool:
         Path(p).exists() for p in ("/.dockerenv", "/run/.containerenv"))
 
 
+def container() -> str | None:
+    """Which container: our image's WRONGNUMBER_CONTAINER description, 'unknown container' when
+    only an engine's marker file says so, None outside containers."""
+    if os.environ.get("WRONGNUMBER_CONTAINER"):
+        return os.environ["WRONGNUMBER_CONTAINER"]
+    return "unknown container" if in_container() else None
+
+
 def resolve_device(name: str) -> torch.device:
     """'auto' -> cuda when available, else cpu. An explicit 'cuda' without a GPU is an error."""
     if name == "auto":

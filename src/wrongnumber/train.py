@@ -8,7 +8,9 @@ split (data.py), the initialisation, the batch order and the dropout masks.
 from __future__ import annotations
 
 import copy
+import ctypes
 import os
+import platform
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -18,7 +20,8 @@ import torch
 import torch.nn.functional as F
 
 from . import runinfo
-from .cam import CAM_TARGETS, CAM_WEIGHTS, grad_cam, grad_cam_from_outputs, select_targets
+from .cam import (CAM_TARGETS, CAM_WEIGHTS, grad_cam_from_outputs, logits_and_cams,
+                  select_targets)
 from .data import DataBundle, Split, to_model_input
 from .losses import PAIR_LABELS, contrastive_loss, pair_labels, total_loss
 from .models import MODELS, build_model
@@ -26,6 +29,10 @@ from .models import MODELS, build_model
 VARIANTS = ("C", "R")
 EARLY_STOP_ON = ("total", "ce")
 SUBSETS = ("none", "train", "pooled", "test")
+MEMORY_FORMATS = ("contiguous", "channels_last")
+COMPILE_MODES = ("none", "default")                     # torch.compile mode
+ADAM_IMPLS = ("auto", "foreach", "fused")               # auto: torch's pick (for-loop on CPU)
+AMP = ("none", "bf16")
 
 
 class ConfigError(ValueError):
@@ -53,11 +60,20 @@ class TrainConfig:
     subset: str = "none"                   # reading of "subset of 15 %", see data.py
     subset_fraction: float = 0.15
     early_stop_on: str = "total"           # the validation loss watched: total | ce
+    # Speed settings (benchmarks/README.md). The defaults reproduce a run bit for bit; the others
+    # change the floating-point summation order (compile also the dropout random stream), so
+    # their results differ in the last bits at first and then drift apart as training goes on.
+    memory_format: str = "contiguous"      # contiguous | channels_last (NHWC convolutions)
+    compile: str = "none"                  # none | default: torch.compile trunk and head
+    adam_impl: str = "auto"                # auto | foreach | fused
+    amp: str = "none"                      # none | bf16: autocast the forward (for CUDA)
 
     def validate(self) -> "TrainConfig":
         choices = {"variant": VARIANTS, "cam_target": CAM_TARGETS, "pair_label": PAIR_LABELS,
                    "cam_weights": CAM_WEIGHTS, "early_stop_on": EARLY_STOP_ON,
-                   "subset": SUBSETS, "backbone": tuple(MODELS), "dataset": ("mnist", "fashion")}
+                   "subset": SUBSETS, "backbone": tuple(MODELS), "dataset": ("mnist", "fashion"),
+                   "memory_format": MEMORY_FORMATS, "compile": COMPILE_MODES,
+                   "adam_impl": ADAM_IMPLS, "amp": AMP}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"--{name.replace('_', '-')} must be one of {', '.join(allowed)}; "
@@ -71,6 +87,9 @@ class TrainConfig:
             if not ok:
                 raise ConfigError(f"--{name.replace('_', '-')} has an invalid value "
                                   f"{getattr(self, name)!r}; see `wrongnumber train --help`")
+        if self.compile != "none" and self.variant == "R" and self.cam_weights == "differentiable":
+            raise ConfigError("--compile cannot train through differentiable CAM weights (torch.compile "
+                              "has no double backward); use --compile none or --cam-weights detached")
         return self
 
 
@@ -80,7 +99,9 @@ def step_losses(model, x, x01, y, cfg: TrainConfig):
     For C the contrastive term is not computed (it would cost a backward pass for nothing);
     validation measures it for both variants instead.
     """
-    logits, feats = model(x)                                         # (B, 10), (B, 128, 7, 7)
+    with torch.autocast(x.device.type, torch.bfloat16, enabled=cfg.amp == "bf16"):
+        logits, feats = model(x)                                     # (B, 10), (B, 128, 7, 7)
+    logits = logits.float()  # losses in float32 under autocast; a no-op (same tensor) otherwise
     ce = F.cross_entropy(logits, y)
     if cfg.variant == "C":
         zero = ce.new_zeros(())
@@ -91,6 +112,80 @@ def step_losses(model, x, x01, y, cfg: TrainConfig):
     return total_loss(ce, con, cfg.contrastive_weight), ce, con, nan_hit
 
 
+class CompiledNet(torch.nn.Module):
+    """`model` with its trunk and head compiled separately (torch.compile): Grad-CAM needs
+    d(score)/d(feats) through the head alone, which one graph over the whole forward would hide.
+    It shares the parameters, so the optimiser and the checkpoints keep using `model`."""
+
+    def __init__(self, model: torch.nn.Module, mode: str):
+        super().__init__()
+        if not (hasattr(model, "trunk") and hasattr(model, "head")):
+            raise ConfigError(f"--compile needs a backbone split at its CAM layer (trunk/head); "
+                              f"{type(model).__name__} is not: use --compile none")
+        self.model = model  # a submodule, so train()/eval() reach it
+        # R runs the head's backward twice (Grad-CAM retains the graph for loss.backward), which
+        # buffers donated to the first backward forbid. Process-wide: torch also reads it at
+        # backward time.
+        torch._functorch.config.donated_buffer = False
+        self.trunk = torch.compile(model.trunk, mode=mode, dynamic=False)
+        self.head = torch.compile(model.head, mode=mode, dynamic=False)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        feats = self.trunk(x)
+        return self.head(feats), feats
+
+
+def keep_freed_memory() -> None:
+    """Let glibc's malloc keep freed blocks instead of handing them back to the OS.
+
+    Every CPU step frees and re-allocates the same multi-MB activations; by default glibc
+    returns them (munmap, heap trim) and the next step faults them in again, page by page:
+    ~3,000 page faults and ~10 % of the CPU time of a batch-64 step of this model (measured in
+    benchmarks/README.md). Only memory reuse changes, never a value. Process-wide, idempotent;
+    a no-op off glibc.
+    """
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return
+    libc = ctypes.CDLL("libc.so.6")
+    m_trim_threshold, m_mmap_threshold = -1, -3  # mallopt parameter numbers (malloc.h)
+    libc.mallopt(m_mmap_threshold, 32 << 20)     # glibc's maximum: blocks < 32 MiB from the heap
+    libc.mallopt(m_trim_threshold, 1 << 30)      # give the heap back only above 1 GiB free
+
+
+def build_training(cfg: TrainConfig, device: torch.device):
+    """(model, net, optimiser) as train() starts them; the benchmark builds them the same way.
+
+    `net` is what the training step calls (the model, or its compiled twin); checkpoints,
+    validation and probes use `model`.
+    """
+    if device.type == "cpu":
+        keep_freed_memory()
+    torch.manual_seed(cfg.seed)  # initialisation and dropout masks
+    model = build_model(cfg.backbone, dropout=cfg.dropout).to(device)
+    if cfg.memory_format == "channels_last":  # NHWC: BatchNorm and pooling vectorise over channels
+        model = model.to(memory_format=torch.channels_last)
+    impl = {"auto": {}, "foreach": {"foreach": True}, "fused": {"fused": True}}[cfg.adam_impl]
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, **impl)
+    net = model if cfg.compile == "none" else CompiledNet(model, cfg.compile)
+    return model, net, opt
+
+
+def train_step(model, opt, images_u8, y, spec, cfg: TrainConfig) -> torch.Tensor:
+    """One optimiser step on a batch of uint8 images (B, 28, 28); the benchmark times this.
+
+    Returns (total*B, ce*B, contrastive*B, nan_hit) as a float64 (4,) tensor on the device, so
+    the caller can sum it without a host sync.
+    """
+    x, x01 = to_model_input(images_u8, spec)                         # (B, 1, 28, 28) each
+    loss, ce, con, nan_hit = step_losses(model, x, x01, y, cfg)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+    b = len(y)
+    return torch.stack([loss.detach() * b, ce.detach() * b, con.detach() * b,
+                        nan_hit.to(loss.dtype)]).double()
+
+
 def validate(model, split: Split, spec, cfg: TrainConfig, batch_size: int = 1000) -> dict:
     """Validation losses (both terms, for either variant) and accuracy; model in eval mode."""
     model.eval()
@@ -99,13 +194,10 @@ def validate(model, split: Split, spec, cfg: TrainConfig, batch_size: int = 1000
     for i in range(0, n, batch_size):
         x, x01 = to_model_input(split.images[i:i + batch_size], spec)
         y = split.labels[i:i + batch_size]
-        with torch.enable_grad():  # the CAM needs d(score)/d(features); no optimiser step follows
-            logits, feats = model(x)
-            cam = grad_cam_from_outputs(logits, feats, select_targets(logits, y, cfg.cam_target))
-        con, nan_hit = contrastive_loss(cam.detach(), x01, pair_labels(logits, y, cfg.pair_label),
-                                        cfg.margin)
-        ce = F.cross_entropy(logits.detach(), y)
-        correct = (logits.detach().argmax(1) == y).sum()
+        logits, cam = logits_and_cams(model, x, y, cfg.cam_target)  # one forward, both detached
+        con, nan_hit = contrastive_loss(cam, x01, pair_labels(logits, y, cfg.pair_label), cfg.margin)
+        ce = F.cross_entropy(logits, y)
+        correct = (logits.argmax(1) == y).sum()
         sums += torch.stack([ce * len(y), con * len(y), correct.to(ce.dtype),
                              nan_hit.to(ce.dtype)]).double()
     ce, con, correct, nan = (sums / torch.tensor([n, n, n, 1.0], dtype=torch.float64,
@@ -119,10 +211,8 @@ def probe_cams(model, probes: Split, spec, cfg: TrainConfig) -> np.ndarray:
     """CAMs of the fixed probe images (10, 28, 28), model in eval mode (what the figures show)."""
     model.eval()
     x, _ = to_model_input(probes.images, spec)
-    with torch.no_grad():
-        logits, _ = model(x)
-    cams = grad_cam(model, x, select_targets(logits, probes.labels, cfg.cam_target))
-    return cams[:, 0].detach().cpu().numpy().astype(np.float32)
+    _, cams = logits_and_cams(model, x, probes.labels, cfg.cam_target)
+    return cams[:, 0].cpu().numpy().astype(np.float32)
 
 
 def train(cfg: TrainConfig, data: DataBundle, out_dir: str | Path, device: torch.device,
@@ -136,9 +226,7 @@ def train(cfg: TrainConfig, data: DataBundle, out_dir: str | Path, device: torch
     if device.type == "cuda":
         torch.use_deterministic_algorithms(True, warn_only=True)
 
-    torch.manual_seed(cfg.seed)  # initialisation and dropout masks
-    model = build_model(cfg.backbone, dropout=cfg.dropout).to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    model, net, opt = build_training(cfg, device)
     order = torch.Generator().manual_seed(cfg.seed)  # batch order, on the CPU on every device
     history, epoch_seconds, cams = [], [], []
     best_val, best_epoch, best_state, bad_epochs, start = float("inf"), 0, None, 0, 1
@@ -176,16 +264,9 @@ def train(cfg: TrainConfig, data: DataBundle, out_dir: str | Path, device: torch
             idx = perm[i:i + cfg.batch_size]
             if len(idx) < 2:  # BatchNorm cannot train on a single image; drop that remainder
                 break
-            x, x01 = to_model_input(train_split.images[idx], spec)  # (B,1,28,28) each
-            y = train_split.labels[idx]
-            loss, ce, con, nan_hit = step_losses(model, x, x01, y, cfg)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            b = len(idx)
-            sums += torch.stack([loss.detach() * b, ce.detach() * b, con.detach() * b,
-                                 nan_hit.to(loss.dtype)]).double()
-            seen += b
+            sums += train_step(net, opt, train_split.images[idx], train_split.labels[idx],
+                               spec, cfg)
+            seen += len(idx)
         val = validate(model, data.val, spec, cfg)
         cams.append(probe_cams(model, data.probes, spec, cfg))
         if device.type == "cuda":
@@ -235,7 +316,8 @@ def write_run(out: Path, cfg, data, model, history, epoch_seconds, cams, best_ep
     os.replace(out / "probes.npz.tmp", out / "probes.npz")
     runinfo.write_json_atomic(out / "timings.json", {
         "device": device.type, "device_name": runinfo.device_name(device),
-        "in_container": runinfo.in_container(), "epoch_seconds": epoch_seconds,
+        "in_container": runinfo.in_container(), "container": runinfo.container(),
+        "slurm_job_id": os.environ.get("SLURM_JOB_ID"), "epoch_seconds": epoch_seconds,
         "total_seconds": sum(epoch_seconds), "images_per_epoch": len(data.train.labels)})
     metrics = {"config": asdict(cfg), "seed": cfg.seed, "versions": runinfo.versions(),
                "device": device.type, "git_commit": runinfo.git_commit(), "data": data.provenance,
