@@ -204,7 +204,7 @@ class Case:
         self.batches = [torch.randint(len(pool.labels), (batch,), generator=g).to(device)
                         for _ in range(8)]
         self.k = 0
-        self.sums = torch.zeros(4, dtype=torch.float64, device=device)
+        self.sums = torch.zeros(5, dtype=torch.float64, device=device)
         self.ips: list[float] = []      # images per wall second, one per repeat
         self.cpu_s: list[float] = []    # CPU seconds per image (CPU only), one per repeat
 

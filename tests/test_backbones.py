@@ -170,7 +170,7 @@ def test_contrastive_training_step_runs(name):
     torch.manual_seed(0)
     model = build_model(name, dropout=0.5).train()
     x01 = torch.rand(4, 1, 28, 28, generator=torch.Generator().manual_seed(1))
-    total, ce, con, _ = step_losses(model, (x01 - 0.1307) / 0.3081, x01, torch.tensor([0, 1, 2, 3]),
+    total, ce, con, _, _ = step_losses(model, (x01 - 0.1307) / 0.3081, x01, torch.tensor([0, 1, 2, 3]),
                                     TrainConfig(variant="R", backbone=name))
     assert torch.isfinite(total) and con > 0
     total.backward()

@@ -18,6 +18,8 @@ def test_loss_falls(trained_runs):
         history = metrics["history"]
         assert history[-1]["train_loss"] < 0.8 * history[0]["train_loss"], variant
         assert history[-1]["train_ce"] < history[0]["train_ce"], variant
+        assert history[-1]["train_accuracy"] > history[0]["train_accuracy"], variant
+        assert all(0 <= h["train_accuracy"] <= 1 for h in history)
 
 
 def test_r_pulls_cam_towards_input_more_than_c(trained_runs):

@@ -94,7 +94,7 @@ class TrainConfig:
 
 
 def step_losses(model, x, x01, y, cfg: TrainConfig):
-    """Forward one batch; returns (total, ce, contrastive, nan_hit) as 0-dim tensors.
+    """Forward one batch; returns (total, ce, contrastive, nan_hit, correct) as 0-dim tensors.
 
     For C the contrastive term is not computed (it would cost a backward pass for nothing);
     validation measures it for both variants instead.
@@ -103,13 +103,14 @@ def step_losses(model, x, x01, y, cfg: TrainConfig):
         logits, feats = model(x)                                     # (B, 10), (B, 128, 7, 7)
     logits = logits.float()  # losses in float32 under autocast; a no-op (same tensor) otherwise
     ce = F.cross_entropy(logits, y)
+    correct = (logits.detach().argmax(dim=1) == y).sum()  # running training accuracy
     if cfg.variant == "C":
         zero = ce.new_zeros(())
-        return ce, ce, zero, zero.long()
+        return ce, ce, zero, zero.long(), correct
     cam = grad_cam_from_outputs(logits, feats, select_targets(logits, y, cfg.cam_target),
                                 cfg.cam_weights)                     # (B, 1, 28, 28)
     con, nan_hit = contrastive_loss(cam, x01, pair_labels(logits, y, cfg.pair_label), cfg.margin)
-    return total_loss(ce, con, cfg.contrastive_weight), ce, con, nan_hit
+    return total_loss(ce, con, cfg.contrastive_weight), ce, con, nan_hit, correct
 
 
 class CompiledNet(torch.nn.Module):
@@ -173,17 +174,17 @@ def build_training(cfg: TrainConfig, device: torch.device):
 def train_step(model, opt, images_u8, y, spec, cfg: TrainConfig) -> torch.Tensor:
     """One optimiser step on a batch of uint8 images (B, 28, 28); the benchmark times this.
 
-    Returns (total*B, ce*B, contrastive*B, nan_hit) as a float64 (4,) tensor on the device, so
-    the caller can sum it without a host sync.
+    Returns (total*B, ce*B, contrastive*B, nan_hit, correct) as a float64 (5,) tensor on the
+    device, so the caller can sum it without a host sync.
     """
     x, x01 = to_model_input(images_u8, spec)                         # (B, 1, 28, 28) each
-    loss, ce, con, nan_hit = step_losses(model, x, x01, y, cfg)
+    loss, ce, con, nan_hit, correct = step_losses(model, x, x01, y, cfg)
     opt.zero_grad(set_to_none=True)
     loss.backward()
     opt.step()
     b = len(y)
     return torch.stack([loss.detach() * b, ce.detach() * b, con.detach() * b,
-                        nan_hit.to(loss.dtype)]).double()
+                        nan_hit.to(loss.dtype), correct.to(loss.dtype)]).double()
 
 
 def validate(model, split: Split, spec, cfg: TrainConfig, batch_size: int = 1000) -> dict:
@@ -258,7 +259,7 @@ def train(cfg: TrainConfig, data: DataBundle, out_dir: str | Path, device: torch
         model.train()
         perm = torch.randperm(n, generator=order).to(device)
         # Running sums stay on the device: no host sync inside the step.
-        sums = torch.zeros(4, dtype=torch.float64, device=device)  # total, ce, con, nan hits
+        sums = torch.zeros(5, dtype=torch.float64, device=device)  # total, ce, con, nan, correct
         seen = 0
         for i in range(0, n, cfg.batch_size):
             idx = perm[i:i + cfg.batch_size]
@@ -273,9 +274,10 @@ def train(cfg: TrainConfig, data: DataBundle, out_dir: str | Path, device: torch
             torch.cuda.synchronize(device)  # count the epoch's queued kernels in its time
         epoch_seconds.append(time.perf_counter() - t0)
 
-        total, ce, con, nan = sums.tolist()
+        total, ce, con, nan, correct = sums.tolist()
         row = {"epoch": epoch, "train_loss": total / seen, "train_ce": ce / seen,
-               "train_contrastive": con / seen, "nan_guard_hits": int(nan), **val}
+               "train_contrastive": con / seen, "train_accuracy": correct / seen,
+               "nan_guard_hits": int(nan), **val}
         history.append(row)
         watched = row["val_loss"] if cfg.early_stop_on == "total" else row["val_ce"]
         if watched < best_val:
