@@ -28,3 +28,13 @@ def trained_runs(tmp_path_factory):
     """C and R trained for 4 epochs on the 540-image real fixture (about 10 s on 2 cores)."""
     root = tmp_path_factory.mktemp("runs")
     return {v: (root / v, train_run(short_config(v), root / v)) for v in ("C", "R")}
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """For test modules of tiny tensors: a second intra-op thread gains nothing there, and on
+    cores shared with other jobs its waits made such modules ~5x slower (load 10, 2 cores)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -18,14 +18,7 @@ PACKAGE_CLASSES = {"grad_cam": "GradCAM", "grad_cam_pp": "GradCAMPlusPlus", "xgr
 TARGETS = [5, 0, 9, 3, 3, 7]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """These tensors are tiny: a second intra-op thread gains nothing, and on cores shared with
-    other jobs its spin-waits made this file ~5x slower (measured at load 10 on 2 cores)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

@@ -18,14 +18,7 @@ from wrongnumber.explain_metrics import (METRICS, average_drop, baseline_image, 
 from wrongnumber.models import PaperCNN
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """These tensors are tiny: a second intra-op thread gains nothing, and on cores shared with
-    other jobs its spin-waits made this file ~5x slower (measured at load 10 on 2 cores)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def img(*rows):
