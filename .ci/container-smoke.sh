@@ -13,12 +13,8 @@ set -euo pipefail
 
 step_start=$SECONDS
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-origin=$(git -C "$repo" config --get remote.origin.url 2>/dev/null || true)
-tools=${SHARED_TOOLS:-}
-for t in "$repo/../shared/tools" "${origin:+$origin/../shared/tools}"; do
-    if [ -z "$tools" ] && [ -n "$t" ] && [ -f "$t/container-engine-setup.sh" ]; then tools=$t; fi
-done
-[ -n "$tools" ] || { echo "container-engine-setup.sh not found: set SHARED_TOOLS" >&2; exit 1; }
+source "$repo/.ci/shared-tools.sh"
+find_shared_tools container-engine-setup.sh
 image=${IMAGE:-wrongnumber:ci}
 cd "$repo"
 

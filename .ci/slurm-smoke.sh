@@ -29,12 +29,8 @@ set -euo pipefail
 
 step_start=$SECONDS
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-origin=$(git -C "$repo" config --get remote.origin.url 2>/dev/null || true)
-tools=${SHARED_TOOLS:-}
-for t in "$repo/../shared/tools" "${origin:+$origin/../shared/tools}"; do
-    if [ -z "$tools" ] && [ -n "$t" ] && [ -f "$t/slurm-single-node.sh" ]; then tools=$t; fi
-done
-[ -n "$tools" ] || { echo "slurm-single-node.sh not found: set SHARED_TOOLS" >&2; exit 1; }
+source "$repo/.ci/shared-tools.sh"
+find_shared_tools slurm-single-node.sh
 PY=${CI_PYTHON:-python3}
 export PATH="$(dirname "$(command -v "$PY")"):$PATH"  # snakemake and wrongnumber next to $PY
 run=${SLURM_SMOKE_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/wrongnumber-slurm.XXXXXX")}

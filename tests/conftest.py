@@ -38,3 +38,14 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+class LogitsOnly(torch.nn.Module):
+    """Wraps a (logits, feats) model for the grad-cam package, which expects logits only."""
+
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, x):
+        return self.inner(x)[0]

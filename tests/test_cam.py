@@ -4,6 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from conftest import LogitsOnly
 from wrongnumber.cam import (bicubic_matrix, grad_cam, grad_cam_from_outputs, grad_cam_raw,
                              minmax_scale, select_targets, upsample)
 from wrongnumber.models import PaperCNN
@@ -98,14 +99,6 @@ def test_matches_grad_cam_package(model_and_images):
     from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
     model, images = model_and_images
-
-    class LogitsOnly(torch.nn.Module):  # grad-cam expects forward() -> logits
-        def __init__(self, inner):
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, x):
-            return self.inner(x)[0]
 
     wrapped = LogitsOnly(model)
     layer = model.block3.act

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from conftest import LogitsOnly
 from wrongnumber.cam import grad_cam
 from wrongnumber.cam_methods import (GRADIENT_WEIGHTS, METHODS, cam_maps, cam_raw, eigen_cam_raw,
                                      grad_cam_pp_weights, score_cam_weights, xgrad_cam_weights)
@@ -32,15 +33,6 @@ def model_and_images():
             model(torch.randn(32, 1, 28, 28))
     model.eval()
     return model, images
-
-
-class LogitsOnly(torch.nn.Module):  # grad-cam expects forward() -> logits
-    def __init__(self, inner):
-        super().__init__()
-        self.inner = inner
-
-    def forward(self, x):
-        return self.inner(x)[0]
 
 
 def package_cam(method, model, images, targets, layer=None):
