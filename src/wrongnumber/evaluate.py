@@ -3,6 +3,11 @@
 "True low confidence" = correct predictions whose max softmax probability is below a threshold.
 The paper does not give its threshold, so the count is also recorded over a sweep: the report
 can show at which threshold the paper's counts (119 for R, 30 for C) would fall.
+
+CAM quality against the input (the measures of the authors' Batch-CAM follow-up, plus the
+share of the map inside the digit): the Grad-CAM of every test image, min-max scaled, against
+the image in [0, 1]. L1 and L2 are per-pixel means (lower = closer), SSIM is higher = closer,
+`energy_in_mask` is the share of the map's mass on pixels with ink (higher = on the object).
 """
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ import torch
 
 from .cam import grad_cam, logits_and_cams
 from .data import Split, to_model_input
+from .explain_metrics import energy_pointing_game, input_mask, l1_to_input, l2_to_input, ssim_to_input
 from .losses import cam_distance
 
 # 0.50, 0.51, ..., 0.99, then finer steps towards 1 where well-trained models put most mass.
@@ -34,15 +40,30 @@ def predict(model, split: Split, spec, batch_size: int = 1000) -> tuple[torch.Te
     return torch.cat(preds), torch.cat(confs)
 
 
-def cam_distances(model, split: Split, spec, cam_target: str, batch_size: int = 500) -> torch.Tensor:
-    """Per-image Euclidean distance between the scaled CAM and the input in [0, 1] (N,)."""
+CAM_QUALITY = {  # name -> (per-image measure of (maps, x01), higher is better?)
+    "distance": (cam_distance, False),            # the paper's d: Euclidean, over 784 pixels
+    "l1": (l1_to_input, False),
+    "l2": (l2_to_input, False),
+    "ssim": (ssim_to_input, True),
+    "energy_in_mask": (lambda maps, x01: energy_pointing_game(maps, input_mask(x01)), True),
+}
+
+
+def cam_quality(model, split: Split, spec, cam_target: str, batch_size: int = 500) -> dict[str, torch.Tensor]:
+    """Per-image CAM-vs-input measures {name: (N,)} of CAM_QUALITY; model in eval mode."""
     model.eval()
-    out = []
+    out = {name: [] for name in CAM_QUALITY}
     for i in range(0, len(split.labels), batch_size):
         x, x01 = to_model_input(split.images[i:i + batch_size], spec)
         _, cams = logits_and_cams(model, x, split.labels[i:i + batch_size], cam_target)
-        out.append(cam_distance(cams, x01))
-    return torch.cat(out)
+        for name, (measure, _) in CAM_QUALITY.items():
+            out[name].append(measure(cams, x01))
+    return {name: torch.cat(parts) for name, parts in out.items()}
+
+
+def cam_distances(model, split: Split, spec, cam_target: str, batch_size: int = 500) -> torch.Tensor:
+    """Per-image Euclidean distance between the scaled CAM and the input in [0, 1] (N,)."""
+    return cam_quality(model, split, spec, cam_target, batch_size)["distance"]
 
 
 def pick_failures(labels: np.ndarray, preds: np.ndarray, confs: np.ndarray,
@@ -64,7 +85,7 @@ def evaluate(model, test: Split, spec, cam_target: str, threshold: float = 0.9) 
     correct = preds == labels
     conf_matrix = np.zeros((10, 10), dtype=np.int64)
     np.add.at(conf_matrix, (labels, preds), 1)
-    distances = cam_distances(model, test, spec, cam_target)
+    quality = cam_quality(model, test, spec, cam_target)
 
     summary = {
         "n_test": int(len(labels)),
@@ -76,7 +97,8 @@ def evaluate(model, test: Split, spec, cam_target: str, threshold: float = 0.9) 
         "low_confidence_sweep": {f"{t:g}": int((correct & (confs < t)).sum()) for t in SWEEP},
         "confusion_matrix": conf_matrix.tolist(),
         "cam_target": cam_target,
-        "cam_distance_mean": float(distances.double().mean()),
+        "cam_distance_mean": float(quality["distance"].double().mean()),
+        "cam_quality": {name: float(v.double().mean()) for name, v in quality.items()},
         "failure_rule": FAILURE_RULE,
     }
     per_sample = {"index": test.indices.cpu().numpy(), "label": labels, "prediction": preds,

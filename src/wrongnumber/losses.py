@@ -1,10 +1,15 @@
-"""Losses: the paper's contrastive loss between a CAM and its input (Eq. 1), and its sum with CE.
+"""Losses: the paper's contrastive loss between a CAM and its input (Eq. 1), its sum with the
+classification loss, and the focal loss that the benchmark-reliability study trains with.
 
     l = 1/2 * (y * d^2 + (1 - y) * max(0, m - d)^2),   d = ||cam - input||_2 per image,
 
 with the batch mean as the loss. y = 1 for a "similar" pair (the CAM should look like the
 input), 0 for a "dissimilar" one (push the CAM at least m away). The paper does not say how y
 is chosen: `pair_label` names the two readings.
+
+Focal loss (Lin et al. 2017, Eq. 4, without the class weight alpha): FL = -(1 - p_t)^gamma log p_t,
+the batch mean; gamma = 0 is cross-entropy. Gomez & Mouchere (arXiv:2311.17876) train with it
+for better calibration, which they find makes explanation benchmarks more reliable.
 """
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 PAIR_LABELS = ("always_similar", "prediction_correct")
+CLASSIFICATION_LOSSES = ("ce", "focal")
 DISTANCE_EPS = 1e-22  # the paper's epsilon: keeps d = sqrt(. + eps) differentiable at 0
 
 
@@ -43,6 +49,23 @@ def contrastive_loss(cam: torch.Tensor, target: torch.Tensor, y: torch.Tensor,
     return torch.where(bad, torch.zeros_like(loss), loss), bad.to(torch.int64)
 
 
-def total_loss(ce: torch.Tensor, contrastive: torch.Tensor, weight: float) -> torch.Tensor:
-    """L_TOT = L_CE + lambda * L_contrastive (the paper: lambda = 1)."""
-    return ce + weight * contrastive
+def total_loss(classification: torch.Tensor, contrastive: torch.Tensor, weight: float) -> torch.Tensor:
+    """L_TOT = L_CE + lambda * L_contrastive (the paper: lambda = 1; L_CE may be the focal loss)."""
+    return classification + weight * contrastive
+
+
+def focal_loss(logits: torch.Tensor, labels: torch.Tensor, gamma: float) -> torch.Tensor:
+    """Batch-mean focal loss; the (1 - p_t)^gamma factor shrinks the loss of confident, correct
+    images, so training stops sharpening them (less over-confidence)."""
+    ce = F.cross_entropy(logits, labels, reduction="none")              # -log p_t, (B,)
+    return ((1 - torch.exp(-ce)) ** gamma * ce).mean()
+
+
+def classification_loss(logits: torch.Tensor, labels: torch.Tensor, kind: str = "ce",
+                        gamma: float = 2.0) -> torch.Tensor:
+    """The classification term of L_TOT: cross-entropy (the paper) or the focal loss."""
+    if kind == "ce":
+        return F.cross_entropy(logits, labels)
+    if kind == "focal":
+        return focal_loss(logits, labels, gamma)
+    raise ValueError(f"classification_loss must be one of {CLASSIFICATION_LOSSES}, got {kind!r}")

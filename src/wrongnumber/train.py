@@ -23,8 +23,10 @@ from . import runinfo
 from .cam import (CAM_TARGETS, CAM_WEIGHTS, grad_cam_from_outputs, logits_and_cams,
                   select_targets)
 from .data import DataBundle, Split, to_model_input
-from .losses import PAIR_LABELS, contrastive_loss, pair_labels, total_loss
+from .losses import (CLASSIFICATION_LOSSES, PAIR_LABELS, classification_loss, contrastive_loss,
+                     pair_labels, total_loss)
 from .models import MODELS, build_model
+from . import perturb
 
 VARIANTS = ("C", "R")
 EARLY_STOP_ON = ("total", "ce")
@@ -60,6 +62,12 @@ class TrainConfig:
     subset: str = "none"                   # reading of "subset of 15 %", see data.py
     subset_fraction: float = 0.15
     early_stop_on: str = "total"           # the validation loss watched: total | ce
+    # Training modifications of the benchmark-reliability study (Gomez & Mouchere); the
+    # defaults are the paper's training.
+    classification_loss: str = "ce"        # ce | focal
+    focal_gamma: float = 2.0               # gamma of the focal loss (Lin et al.'s default)
+    perturbation: str = "none"             # none | mask: train on partly deleted images (perturb.py)
+    perturbation_prob: float = 0.5         # share of training images perturbed
     # Speed settings (benchmarks/README.md). The defaults reproduce a run bit for bit; the others
     # change the floating-point summation order (compile also the dropout random stream), so
     # their results differ in the last bits at first and then drift apart as training goes on.
@@ -72,6 +80,7 @@ class TrainConfig:
         choices = {"variant": VARIANTS, "cam_target": CAM_TARGETS, "pair_label": PAIR_LABELS,
                    "cam_weights": CAM_WEIGHTS, "early_stop_on": EARLY_STOP_ON,
                    "subset": SUBSETS, "backbone": tuple(MODELS), "dataset": ("mnist", "fashion"),
+                   "classification_loss": CLASSIFICATION_LOSSES, "perturbation": perturb.PERTURBATIONS,
                    "memory_format": MEMORY_FORMATS, "compile": COMPILE_MODES,
                    "adam_impl": ADAM_IMPLS, "amp": AMP}
         for name, allowed in choices.items():
@@ -82,7 +91,8 @@ class TrainConfig:
                   "batch_size": self.batch_size >= 2, "lr": self.lr > 0,
                   "val_fraction": 0 < self.val_fraction < 1, "dropout": 0 <= self.dropout < 1,
                   "margin": self.margin >= 0, "contrastive_weight": self.contrastive_weight >= 0,
-                  "subset_fraction": 0 < self.subset_fraction <= 1}
+                  "subset_fraction": 0 < self.subset_fraction <= 1, "focal_gamma": self.focal_gamma >= 0,
+                  "perturbation_prob": 0 <= self.perturbation_prob <= 1}
         for name, ok in checks.items():
             if not ok:
                 raise ConfigError(f"--{name.replace('_', '-')} has an invalid value "
@@ -91,6 +101,15 @@ class TrainConfig:
             raise ConfigError("--compile cannot train through differentiable CAM weights (torch.compile "
                               "has no double backward); use --compile none or --cam-weights detached")
         return self
+
+
+def classification_terms(logits, y, cfg: TrainConfig) -> tuple[torch.Tensor, torch.Tensor]:
+    """(the classification term of the objective, the cross-entropy that is logged); one tensor
+    twice for the paper's CE, two for the focal loss (whose runs still log their CE)."""
+    ce = F.cross_entropy(logits, y)
+    if cfg.classification_loss == "ce":
+        return ce, ce
+    return classification_loss(logits, y, cfg.classification_loss, cfg.focal_gamma), ce.detach()
 
 
 def step_losses(model, x, x01, y, cfg: TrainConfig):
@@ -102,15 +121,15 @@ def step_losses(model, x, x01, y, cfg: TrainConfig):
     with torch.autocast(x.device.type, torch.bfloat16, enabled=cfg.amp == "bf16"):
         logits, feats = model(x)                                     # (B, 10), (B, 128, 7, 7)
     logits = logits.float()  # losses in float32 under autocast; a no-op (same tensor) otherwise
-    ce = F.cross_entropy(logits, y)
+    cls, ce = classification_terms(logits, y, cfg)
     correct = (logits.detach().argmax(dim=1) == y).sum()  # running training accuracy
     if cfg.variant == "C":
         zero = ce.new_zeros(())
-        return ce, ce, zero, zero.long(), correct
+        return cls, ce, zero, zero.long(), correct
     cam = grad_cam_from_outputs(logits, feats, select_targets(logits, y, cfg.cam_target),
                                 cfg.cam_weights)                     # (B, 1, 28, 28)
     con, nan_hit = contrastive_loss(cam, x01, pair_labels(logits, y, cfg.pair_label), cfg.margin)
-    return total_loss(ce, con, cfg.contrastive_weight), ce, con, nan_hit, correct
+    return total_loss(cls, con, cfg.contrastive_weight), ce, con, nan_hit, correct
 
 
 class CompiledNet(torch.nn.Module):
@@ -171,12 +190,15 @@ def build_training(cfg: TrainConfig, device: torch.device):
     return model, net, opt
 
 
-def train_step(model, opt, images_u8, y, spec, cfg: TrainConfig) -> torch.Tensor:
+def train_step(model, opt, images_u8, y, spec, cfg: TrainConfig,
+               perturb_gen: torch.Generator | None = None) -> torch.Tensor:
     """One optimiser step on a batch of uint8 images (B, 28, 28); the benchmark times this.
 
+    `perturb_gen` draws the masks of `cfg.perturbation` (perturb.py); unused without one.
     Returns (total*B, ce*B, contrastive*B, nan_hit, correct) as a float64 (5,) tensor on the
     device, so the caller can sum it without a host sync.
     """
+    images_u8 = perturb.perturb(images_u8, cfg.perturbation, cfg.perturbation_prob, perturb_gen)
     x, x01 = to_model_input(images_u8, spec)                         # (B, 1, 28, 28) each
     loss, ce, con, nan_hit, correct = step_losses(model, x, x01, y, cfg)
     opt.zero_grad(set_to_none=True)
@@ -191,21 +213,24 @@ def validate(model, split: Split, spec, cfg: TrainConfig, batch_size: int = 1000
     """Validation losses (both terms, for either variant) and accuracy; model in eval mode."""
     model.eval()
     n = len(split.labels)
-    sums = torch.zeros(4, dtype=torch.float64, device=split.labels.device)  # ce, con, correct, nan
+    sums = torch.zeros(5, dtype=torch.float64, device=split.labels.device)  # ce, con, correct, nan, cls
     for i in range(0, n, batch_size):
         x, x01 = to_model_input(split.images[i:i + batch_size], spec)
         y = split.labels[i:i + batch_size]
         logits, cam = logits_and_cams(model, x, y, cfg.cam_target)  # one forward, both detached
         con, nan_hit = contrastive_loss(cam, x01, pair_labels(logits, y, cfg.pair_label), cfg.margin)
-        ce = F.cross_entropy(logits, y)
+        cls, ce = classification_terms(logits, y, cfg)
         correct = (logits.argmax(1) == y).sum()
         sums += torch.stack([ce * len(y), con * len(y), correct.to(ce.dtype),
-                             nan_hit.to(ce.dtype)]).double()
-    ce, con, correct, nan = (sums / torch.tensor([n, n, n, 1.0], dtype=torch.float64,
-                                                 device=sums.device)).tolist()
-    total = ce + cfg.contrastive_weight * con if cfg.variant == "R" else ce
-    return {"val_loss": total, "val_ce": ce, "val_contrastive": con, "val_accuracy": correct,
-            "val_nan_guard_hits": int(nan)}
+                             nan_hit.to(ce.dtype), cls * len(y)]).double()
+    ce, con, correct, nan, cls = (sums / torch.tensor([n, n, n, 1.0, n], dtype=torch.float64,
+                                                      device=sums.device)).tolist()
+    total = cls + cfg.contrastive_weight * con if cfg.variant == "R" else cls
+    row = {"val_loss": total, "val_ce": ce, "val_contrastive": con, "val_accuracy": correct,
+           "val_nan_guard_hits": int(nan)}
+    if cfg.classification_loss != "ce":
+        row[f"val_{cfg.classification_loss}"] = cls
+    return row
 
 
 def probe_cams(model, probes: Split, spec, cfg: TrainConfig) -> np.ndarray:
@@ -229,6 +254,7 @@ def train(cfg: TrainConfig, data: DataBundle, out_dir: str | Path, device: torch
 
     model, net, opt = build_training(cfg, device)
     order = torch.Generator().manual_seed(cfg.seed)  # batch order, on the CPU on every device
+    perturb_gen = perturb.generator(cfg.seed)  # used only by --perturbation mask
     history, epoch_seconds, cams = [], [], []
     best_val, best_epoch, best_state, bad_epochs, start = float("inf"), 0, None, 0, 1
 
@@ -240,6 +266,7 @@ def train(cfg: TrainConfig, data: DataBundle, out_dir: str | Path, device: torch
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
         order.set_state(ck["order_rng"])
+        perturb_gen.set_state(ck["perturb_rng"])
         torch.set_rng_state(ck["cpu_rng"])
         if device.type == "cuda" and ck["cuda_rng"] is not None:
             torch.cuda.set_rng_state(ck["cuda_rng"], device)
@@ -266,7 +293,7 @@ def train(cfg: TrainConfig, data: DataBundle, out_dir: str | Path, device: torch
             if len(idx) < 2:  # BatchNorm cannot train on a single image; drop that remainder
                 break
             sums += train_step(net, opt, train_split.images[idx], train_split.labels[idx],
-                               spec, cfg)
+                               spec, cfg, perturb_gen)
             seen += len(idx)
         val = validate(model, data.val, spec, cfg)
         cams.append(probe_cams(model, data.probes, spec, cfg))
@@ -293,6 +320,7 @@ def train(cfg: TrainConfig, data: DataBundle, out_dir: str | Path, device: torch
 
         ck = {"config": asdict(cfg), "epoch": epoch, "model": model.state_dict(),
               "optimizer": opt.state_dict(), "order_rng": order.get_state(),
+              "perturb_rng": perturb_gen.get_state(),
               "cpu_rng": torch.get_rng_state(),
               "cuda_rng": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
               "history": history, "epoch_seconds": epoch_seconds, "cams": cams,

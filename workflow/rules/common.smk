@@ -5,6 +5,9 @@ import shlex
 
 from snakemake.utils import validate
 
+from wrongnumber import extension, readings, xai
+from wrongnumber.runspec import NAME_REGEX, parse_run_name
+
 
 validate(config, schema="../schemas/config.schema.yaml")
 
@@ -32,11 +35,12 @@ localrules:
     tables,
     figures,
     report,
+    study_runs,
 
 
 wildcard_constraints:
     dataset="|".join(DATASETS),
-    variant="C|R",
+    variant=NAME_REGEX,  # C or R, plus +option=value overrides (wrongnumber.runspec)
     seed=r"\d+",
     backbone=r"[a-z0-9_]+",
 
@@ -59,13 +63,44 @@ def data_source(wildcards):
     return f"--train-dir {shlex.quote(d['train_dir'])} --test-dir {shlex.quote(d['test_dir'])}"
 
 
+def base_options(dataset):
+    """The options of a run without overrides: the `train` section plus the dataset's subset."""
+    d = config["data"][dataset]
+    return dict(config["train"], subset=d["subset"], subset_fraction=d["subset_fraction"])
+
+
 def train_flags(wildcards):
-    """Every training option as an explicit flag (the dataset's subset reading included)."""
-    opts = dict(config["train"])
-    d = config["data"][wildcards.dataset]
-    opts.update(subset=d["subset"], subset_fraction=d["subset_fraction"])
+    """Every training option as an explicit flag: the variant, the config's `train` section and
+    the dataset's subset reading, with the run name's overrides applied."""
+    opts = base_options(wildcards.dataset)
+    variant, overrides = parse_run_name(wildcards.variant, opts)
+    opts.update(overrides, variant=variant)
     return " ".join(f"--{k.replace('_', '-')} {v}" for k, v in sorted(opts.items()))
 
 
 def resolved_config_json():
     return json.dumps(config, sort_keys=True)
+
+
+# ---- the studies beyond the paper's tables (config/readings.yaml, extension.yaml, xai.yaml) ----
+
+
+def study_bases():
+    return {d: base_options(d) for d in DATASETS}
+
+
+def run_path(r):
+    return f"results/{r['dataset']}/{r['name']}/{r.get('backbone', config['backbone'])}/seed{r['seed']}"
+
+
+def study_runs(name):
+    """Run folders of study `name` (empty when its config is not loaded), in a fixed order."""
+    study = config.get(name)
+    if not study:
+        return []
+    planner = {"readings": readings, "extension": extension, "xai": xai}[name]
+    return [run_path(r) for r in planner.expand(study, study_bases())]
+
+
+def all_study_evals():
+    return [f"{r}/eval/eval.json" for s in ("readings", "extension", "xai") for r in study_runs(s)]

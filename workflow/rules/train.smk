@@ -1,4 +1,5 @@
-# One training job and one evaluation job per (dataset, variant, seed).
+# One training job and one evaluation job per (dataset, run name, backbone, seed); the run name
+# is the variant plus any option overrides (wrongnumber.runspec), and train_flags spells them out.
 
 
 rule train:
@@ -31,7 +32,7 @@ rule train:
     # --resume continues an interrupted job from RUN/checkpoint.pt; a finished job drops the
     # checkpoint, so a forced rerun trains from scratch.
     shell:
-        "wrongnumber train --dataset {wildcards.dataset} --variant {wildcards.variant} "
+        "wrongnumber train --dataset {wildcards.dataset} "
         "--backbone {wildcards.backbone} --seed {wildcards.seed} --data-dir {params.data} "
         "--out {params.run} --device {params.device} --threads {threads} "
         "--claim-gpus {resources.gpu} --resume {params.flags} "

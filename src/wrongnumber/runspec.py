@@ -1,0 +1,99 @@
+"""Run names: a training variant plus the options it overrides, spelled into the run's path.
+
+    results/<dataset>/<run name>/<backbone>/seed<N>/
+    run name = C | R, then "+option=value" for every option that differs from the config's
+               `train` section (or the dataset's `subset`, `subset_fraction`), keys sorted:
+    e.g. R, R+cam_target=label, R+contrastive_weight=0.1+pair_label=prediction_correct,
+         C+subset=pooled, C+classification_loss=focal
+
+The name *is* the run's specification, relative to the workflow config, so every study that
+asks for the same options asks for the same folder: the readings grid, the extension and the
+explanation study share their default C and R runs with the paper's tables instead of
+training them again. Names are canonical (sorted keys, no option equal to its base value,
+values spelled by `format_value`); a hand-typed name that is not gets an error saying how to
+spell it.
+
+Torch-free on purpose: the Snakefile imports it at parse time.
+"""
+from __future__ import annotations
+
+import re
+
+VARIANTS = ("C", "R")
+SEP, EQ = "+", "="
+DATA_OPTIONS = ("subset", "subset_fraction")   # per-dataset options a run may override
+NAME_REGEX = r"[CR](\+[a-z_]+=[A-Za-z0-9_.\-]+)*"  # Snakemake wildcard constraint
+
+
+class RunNameError(ValueError):
+    """A run name that does not parse, names an unknown option, or is not canonical."""
+
+
+def format_value(value) -> str:
+    """Canonical spelling: strings as they are, integers in decimal, floats in %g-style
+    shortest form (0.1, 10, 2.5e-05)."""
+    if isinstance(value, bool):
+        raise RunNameError(f"boolean options cannot be spelled in a run name: {value!r}")
+    if isinstance(value, float):
+        return repr(value) if value != int(value) or abs(value) >= 1e16 else str(int(value))
+    return str(value)
+
+
+def _parse_value(key: str, text: str, base_value):
+    """Parse `text` as the type of the option's base value (int, float or str)."""
+    try:
+        if isinstance(base_value, bool):
+            raise RunNameError(f"option {key!r} is boolean and cannot be overridden in a run name")
+        if isinstance(base_value, int):
+            return int(text)
+        if isinstance(base_value, float):
+            return float(text)
+    except ValueError:
+        raise RunNameError(f"run name option {key}={text!r}: expected a {type(base_value).__name__}") from None
+    return text
+
+
+def run_name(variant: str, overrides: dict | None = None, base: dict | None = None) -> str:
+    """The canonical name of `variant` with `overrides` relative to `base` (the options a run
+    without overrides gets); overrides equal to their base value are dropped."""
+    if variant not in VARIANTS:
+        raise RunNameError(f"variant must be one of {VARIANTS}, got {variant!r}")
+    base = base or {}
+    parts = [variant]
+    for key in sorted(overrides or {}):
+        value = overrides[key]
+        if key in base and _same(value, base[key]):
+            continue
+        parts.append(f"{key}{EQ}{format_value(value)}")
+    name = SEP.join(parts)
+    if not re.fullmatch(NAME_REGEX, name):
+        raise RunNameError(f"run name {name!r} has characters a path cannot carry; values may use "
+                           "letters, digits, '_', '.', '-'")
+    return name
+
+
+def parse_run_name(name: str, base: dict) -> tuple[str, dict]:
+    """(variant, {option: typed value}) of a canonical run name; `base` = the options of a run
+    without overrides (the config's `train` section plus the dataset's subset options)."""
+    if not re.fullmatch(NAME_REGEX, name):
+        raise RunNameError(f"run name {name!r}: expected C or R, then +option=value pairs "
+                           f"(e.g. R+cam_target=label)")
+    variant, *pairs = name.split(SEP)
+    overrides = {}
+    for pair in pairs:
+        key, _, text = pair.partition(EQ)
+        if key not in base:
+            raise RunNameError(f"run name {name!r}: unknown option {key!r}; options a run name may "
+                               f"set: {', '.join(sorted(base))}")
+        overrides[key] = _parse_value(key, text, base[key])
+    canonical = run_name(variant, overrides, base)
+    if canonical != name:
+        raise RunNameError(f"run name {name!r} is not canonical: write it as {canonical!r} "
+                           "(keys sorted, no option equal to the config's value)")
+    return variant, overrides
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return float(a) == float(b)
+    return a == b
