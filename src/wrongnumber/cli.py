@@ -152,7 +152,30 @@ def cmd_report(args) -> int:
     for path in make_report(reported=args.reported, templates=args.templates, tables=args.tables,
                             figures=args.figures, run_dirs=args.runs, eval_dirs=args.evals,
                             config=args.config, sources=args.sources, bench=args.benchmarks,
-                            hashed=args.hash, out_dir=args.out_dir):
+                            hashed=args.hash, out_dir=args.out_dir, studies=args.studies):
+        print(path, flush=True)
+    return 0
+
+
+def _study_config(path: str, key: str, config_file: str) -> dict:
+    config = json.loads(Path(path).read_text())
+    if not config.get(key):
+        raise ValueError(f"{path}: the resolved config has no `{key}` section; run the workflow with "
+                         f"--configfile <data config> {config_file}")
+    return config
+
+
+def cmd_readings(args) -> int:
+    from .provenance import load_runs
+    from .readings import score, write
+    from .runspec import base_options
+    from .tables import load_reported
+
+    config = _study_config(args.config, "readings", "config/readings.yaml")
+    bases = {d: base_options(config, d) for d in ("mnist", "fashion")}
+    result = score(config["readings"], bases, load_runs(args.runs, args.evals, unique=False),
+                   load_reported(args.reported)["numbers"])
+    for path in write(result, args.out_dir):
         print(path, flush=True)
     return 0
 
@@ -233,6 +256,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out-dir", required=True)
     p.set_defaults(func=cmd_figures)
 
+    p = sub.add_parser("readings", help="rank the readings of the paper's open choices by distance to its numbers")
+    add_runs(p)
+    p.add_argument("--config", required=True, help="the resolved workflow config (JSON) with its `readings` section")
+    p.add_argument("--out-dir", required=True)
+    p.set_defaults(func=cmd_readings)
+
     p = sub.add_parser("report", help="render index.html and report.md from paper/*.j2")
     add_runs(p)
     p.add_argument("--templates", required=True, help="folder with report.md.j2 and report.html.j2")
@@ -242,6 +271,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sources", nargs="*", default=[], help="SOURCES.json of each dataset folder")
     p.add_argument("--benchmarks", nargs="*", default=[], help="Snakemake benchmark TSV files")
     p.add_argument("--hash", nargs="*", default=[], help="output files whose SHA-256 the report lists")
+    p.add_argument("--studies", nargs="*", default=[],
+                   help="results/<study>/<study>.json of the studies run (readings, extension, xai): "
+                        "one report section each")
     p.add_argument("--out-dir", required=True)
     p.set_defaults(func=cmd_report)
     return parser

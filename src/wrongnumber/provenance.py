@@ -101,6 +101,16 @@ class Run:
         return self.metrics["seed"]
 
     @property
+    def name(self) -> str:
+        """The run name of the workflow layout results/<dataset>/<name>/<backbone>/seed<N>
+        (the variant plus its option overrides, wrongnumber.runspec)."""
+        return self.run_dir.parent.parent.name
+
+    @property
+    def backbone(self) -> str:
+        return self.metrics["config"]["backbone"]
+
+    @property
     def probes(self) -> Path:
         return self.run_dir / "probes.npz"
 
@@ -109,8 +119,13 @@ class Run:
         return self.eval_dir / "failures.npz"
 
 
-def load_runs(run_dirs: list[str], eval_dirs: list[str]) -> list[Run]:
-    """Pair run folders with their evaluation folders (same order); sorted by dataset, variant, seed."""
+def load_runs(run_dirs: list[str], eval_dirs: list[str], unique: bool = True) -> list[Run]:
+    """Pair run folders with their evaluation folders (same order); sorted by dataset, variant, seed.
+
+    `unique`: the paper's tables need one run per (dataset, variant, seed); the studies hold
+    many (their runs differ in options, backbone or name) and pass False: then only a folder
+    listed twice is an error.
+    """
     if len(run_dirs) != len(eval_dirs):
         raise ValueError(f"{len(run_dirs)} run folders but {len(eval_dirs)} evaluation folders")
     runs = []
@@ -122,10 +137,11 @@ def load_runs(run_dirs: list[str], eval_dirs: list[str]) -> list[Run]:
             raise ValueError(f"{e}/eval.json evaluates {run.eval['dataset']}/{run.eval['variant']} seed "
                              f"{run.eval['seed']}, not the run in {r}")
         runs.append(run)
-    keys = [(x.dataset, x.variant, x.seed) for x in runs]
+    keys = [(x.dataset, x.variant, x.seed) if unique else x.run_dir.resolve() for x in runs]
     if len(set(keys)) != len(keys):
-        raise ValueError(f"the same (dataset, variant, seed) appears twice among {run_dirs}")
-    return sorted(runs, key=lambda x: (x.dataset, x.variant, x.seed))
+        what = "(dataset, variant, seed)" if unique else "run folder"
+        raise ValueError(f"the same {what} appears twice among {run_dirs}")
+    return sorted(runs, key=lambda x: (x.dataset, x.variant, x.seed, str(x.run_dir)))
 
 
 def environment() -> dict:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import statistics
 
 from .runspec import run_name
 
@@ -82,3 +83,279 @@ def prediction_interval_half_width(sd: float, n: int, confidence: float = 0.95) 
         return math.nan
     from scipy import stats
     return float(stats.t.ppf(0.5 + confidence / 2, df=n - 1)) * sd * math.sqrt(1 + 1 / n)
+
+
+# ---- scoring: each reading against the paper's numbers ----
+
+# quantity -> (label, how the paper's value is derived from reported.yaml's numbers). All in
+# percentage points: accuracies in %, low-confidence counts as % of the 10,000 test images,
+# R - C as the paired per-seed difference of the accuracies.
+QUANTITIES = {
+    "mnist_R_accuracy": "MNIST R test accuracy",
+    "mnist_C_accuracy": "MNIST C test accuracy",
+    "mnist_R_minus_C": "MNIST R - C accuracy",
+    "mnist_R_low_confidence": "MNIST R true low confidence (% of test images, at t*)",
+    "mnist_C_low_confidence": "MNIST C true low confidence (% of test images, at t*)",
+    "fashion_R_accuracy": "Fashion R test accuracy",
+    "fashion_C_accuracy": "Fashion C test accuracy",
+    "fashion_R_minus_C": "Fashion R - C accuracy",
+}
+SHARED = ("mnist_C_accuracy", "fashion_C_accuracy")  # from the same C runs under every R reading
+
+
+def paper_values(numbers: dict) -> dict:
+    """The paper's value of every quantity, from paper/reported.yaml's `numbers`."""
+    v = {k: spec["value"] for k, spec in numbers.items()}
+    n_test = v["data.mnist.n_test"]
+    return {
+        "mnist_R_accuracy": v["table1.R.test_accuracy"], "mnist_C_accuracy": v["table1.C.test_accuracy"],
+        "mnist_R_minus_C": v["table1.R.test_accuracy"] - v["table1.C.test_accuracy"],
+        "mnist_R_low_confidence": 100 * v["table1.R.true_low_confidence"] / n_test,
+        "mnist_C_low_confidence": 100 * v["table1.C.true_low_confidence"] / n_test,
+        "fashion_R_accuracy": v["fashion.R.test_accuracy"], "fashion_C_accuracy": v["fashion.C.test_accuracy"],
+        "fashion_R_minus_C": v["fashion.R.test_accuracy"] - v["fashion.C.test_accuracy"],
+        "R_stopped_epoch": v["timing.R.stopped_epoch"], "C_stopped_epoch": v["timing.C.stopped_epoch"],
+        "R_low_confidence_count": v["table1.R.true_low_confidence"],
+        "C_low_confidence_count": v["table1.C.true_low_confidence"],
+    }
+
+
+def _by_seed(runs) -> dict:
+    return {r.seed: r for r in runs}
+
+
+def _summary(values: list[float], paper: float, confidence: float) -> dict:
+    n = len(values)
+    mean = statistics.fmean(values)
+    sd = statistics.stdev(values) if n > 1 else math.nan
+    half = prediction_interval_half_width(sd, n, confidence)
+    diff = mean - paper
+    return {"paper": paper, "mean": mean, "sd": sd, "n": n, "diff": diff, "interval_half_width": half,
+            "within_noise": bool(math.isfinite(half) and abs(diff) <= half)}
+
+
+def best_threshold(r_runs, c_runs, paper: dict) -> str:
+    """The sweep threshold at which the seed-mean true-low-confidence counts of R and C are
+    jointly closest to the paper's, as shares of the test images (the smaller larger miss of
+    the two; ties: the lower t)."""
+    sweep = list(r_runs[0].eval["low_confidence_sweep"])
+    share = lambda runs, t: statistics.fmean(100 * x.eval["low_confidence_sweep"][t] / x.eval["n_test"]
+                                             for x in runs)  # % of the test images: any test size
+    def miss(t):
+        return max(abs(share(r_runs, t) - paper["mnist_R_low_confidence"]),
+                   abs(share(c_runs, t) - paper["mnist_C_low_confidence"]))
+    return min(sweep, key=lambda t: (miss(t), float(t)))
+
+
+def score_reading(r_mnist, c_mnist, r_fashion, c_fashion, paper: dict, confidence: float) -> dict:
+    """Every quantity of one reading (lists of Run, paired by seed) against the paper."""
+    t = best_threshold(r_mnist, c_mnist, paper)
+    acc = lambda run: 100 * run.eval["accuracy"]
+    low = lambda run: 100 * run.eval["low_confidence_sweep"][t] / run.eval["n_test"]
+    def gap(rs, cs):
+        r, c = _by_seed(rs), _by_seed(cs)
+        both = sorted(set(r) & set(c))
+        if not both:
+            raise ValueError(f"R and C share no seed ({sorted(r)} vs {sorted(c)}): R - C needs pairs")
+        return [acc(r[s]) - acc(c[s]) for s in both]
+    values = {
+        "mnist_R_accuracy": [acc(x) for x in r_mnist], "mnist_C_accuracy": [acc(x) for x in c_mnist],
+        "mnist_R_minus_C": gap(r_mnist, c_mnist),
+        "mnist_R_low_confidence": [low(x) for x in r_mnist], "mnist_C_low_confidence": [low(x) for x in c_mnist],
+        "fashion_R_accuracy": [acc(x) for x in r_fashion], "fashion_C_accuracy": [acc(x) for x in c_fashion],
+        "fashion_R_minus_C": gap(r_fashion, c_fashion),
+    }
+    q = {k: _summary(v, paper[k], confidence) for k, v in values.items()}
+    worst = max(q, key=lambda k: abs(q[k]["diff"]))
+    own = [k for k in q if k not in SHARED]
+    worst_own = max(own, key=lambda k: abs(q[k]["diff"]))
+    epochs = {v: _summary([x.metrics["stopped_epoch"] for x in runs], paper[f"{v}_stopped_epoch"], confidence)
+              for v, runs in (("R", r_mnist), ("C", c_mnist))}
+    return {
+        "threshold": float(t), "quantities": q, "stopped_epoch": epochs,
+        "distance": abs(q[worst]["diff"]), "distance_quantity": worst,
+        "own_distance": abs(q[worst_own]["diff"]), "own_distance_quantity": worst_own,
+        "n_within_noise": sum(v["within_noise"] for v in q.values()), "n_quantities": len(q),
+        "within_noise": all(v["within_noise"] for v in q.values()),
+        "low_confidence_counts": {v: statistics.fmean(x.eval["low_confidence_sweep"][t] for x in runs)
+                                  for v, runs in (("R", r_mnist), ("C", c_mnist))},
+    }
+
+
+def describe_options(options: dict, base: dict, keys=("cam_target", "pair_label", "cam_weights",
+                                                     "contrastive_weight", "margin")) -> str:
+    """'cam_target=label, pair_label=always_similar, ...' with the resolved values."""
+    full = dict(base, **options)
+    return ", ".join(f"{k}={full[k]:g}" if isinstance(full[k], float) else f"{k}={full[k]}" for k in keys)
+
+
+def score(study: dict, bases: dict[str, dict], runs, numbers: dict) -> dict:
+    """The ranking: one entry per reading (every R reading on the base Fashion subset, and the
+    default R with each other Fashion subset), sorted by distance, then own distance.
+
+    `runs`: provenance.Run records of every run of `expand(study, bases)` (any order).
+    """
+    paper = paper_values(numbers)
+    confidence = study.get("confidence", 0.95)
+    backbones = {r.backbone for r in runs}
+    if len(backbones) != 1:
+        raise ValueError(f"the readings runs mix backbones {sorted(backbones)}; the study uses one")
+    by_name: dict = {}
+    for r in runs:
+        by_name.setdefault((r.dataset, r.name), []).append(r)
+    def get(dataset, name):
+        found = by_name.get((dataset, name))
+        if not found:
+            raise ValueError(f"readings: no finished run {dataset}/{name}; every run of "
+                             "readings.expand must be trained and evaluated")
+        return sorted(found, key=lambda x: x.seed)
+
+    entries = []
+    c_mnist = get("mnist", run_name("C", {}, bases["mnist"]))
+    c_fashion = get("fashion", run_name("C", {}, bases["fashion"]))
+    default_name = run_name("R", {}, bases["mnist"])
+    for options in readings(study, bases["mnist"]):
+        name = run_name("R", options, bases["mnist"])
+        s = score_reading(get("mnist", name), c_mnist, get("fashion", run_name("R", options, bases["fashion"])),
+                          c_fashion, paper, confidence)
+        entries.append({"name": name, "options": describe_options(options, bases["mnist"]),
+                        "fashion_subset": bases["fashion"]["subset"], "is_default": name == default_name, **s})
+    for subset in study.get("fashion_subsets", []):
+        if subset == bases["fashion"]["subset"]:
+            continue
+        over = {"subset": subset}
+        s = score_reading(get("mnist", default_name), c_mnist,
+                          get("fashion", run_name("R", over, bases["fashion"])),
+                          get("fashion", run_name("C", over, bases["fashion"])), paper, confidence)
+        entries.append({"name": f"{default_name}, Fashion subset={subset}",
+                        "options": describe_options({}, bases["mnist"]), "fashion_subset": subset,
+                        "is_default": False, **s})
+    entries.sort(key=lambda e: (e["distance"], e["own_distance"], e["name"]))
+    for rank, e in enumerate(entries, 1):
+        e["rank"] = rank
+    return {"entries": entries, "paper": paper, "confidence": confidence,
+            "seeds": sorted({r.seed for r in runs}), "backbone": backbones.pop(),
+            "dropped": study.get("drop", []), "vary": study.get("vary", {}),
+            "verdict": verdict(entries), "n_runs": len(runs),
+            "train_seconds": sum(r.timings["total_seconds"] for r in runs),
+            "official": {d: all(r.metrics["data"]["official"] for r in runs if r.dataset == d)
+                         for d in DATASETS}}
+
+
+def verdict(entries: list[dict]) -> dict:
+    """Plain statements: is any reading within seed noise of every paper number, which is
+    closest, and does it beat the default by more than the seed noise?"""
+    within = [e["name"] for e in entries if e["within_noise"]]
+    best = entries[0]
+    default = next((e for e in entries if e["is_default"]), None)
+    best_own = min(entries, key=lambda e: (e["own_distance"], e["distance"]))
+    out = {"within_noise": within, "best": best["name"], "best_own": best_own["name"]}
+    if default is not None:
+        q = default["own_distance_quantity"]
+        noise = default["quantities"][q]["interval_half_width"]
+        gain = default["own_distance"] - best_own["own_distance"]
+        out.update(default=default["name"], default_rank=default["rank"],
+                   own_gain_over_default=gain, default_noise=noise,
+                   clearly_closer=bool(best_own["name"] != default["name"] and math.isfinite(noise)
+                                       and gain > noise))
+    return out
+
+
+def _pm(q: dict, decimals: int = 2) -> str:
+    sd = "" if not math.isfinite(q["sd"]) else f" ± {q['sd']:.{decimals}f}"
+    return f"{q['mean']:.{decimals}f}{sd} ({q['diff']:+.{decimals}f})"
+
+
+def ranking_rows(result: dict) -> list[dict]:
+    """The ranking as table rows of strings: seed mean ± sd (difference from the paper)."""
+    rows = []
+    for e in result["entries"]:
+        q, ep = e["quantities"], e["stopped_epoch"]
+        rows.append({
+            "rank": str(e["rank"]), "reading": e["name"] + (" (default)" if e["is_default"] else ""),
+            "MNIST R acc %": _pm(q["mnist_R_accuracy"]), "MNIST R-C pp": _pm(q["mnist_R_minus_C"]),
+            "t*": f"{e['threshold']:g}",
+            "low conf R / C at t*": f"{e['low_confidence_counts']['R']:.0f} / {e['low_confidence_counts']['C']:.0f}",
+            "epochs R / C": f"{ep['R']['mean']:.1f} / {ep['C']['mean']:.1f}",
+            "Fashion subset": e["fashion_subset"],
+            "Fashion R acc %": _pm(q["fashion_R_accuracy"]), "Fashion C acc %": _pm(q["fashion_C_accuracy"]),
+            "Fashion R-C pp": _pm(q["fashion_R_minus_C"]),
+            "distance pp": f"{e['distance']:.2f} ({e['distance_quantity']})",
+            "own distance pp": f"{e['own_distance']:.2f} ({e['own_distance_quantity']})",
+            "within noise": f"{e['n_within_noise']}/{e['n_quantities']}",
+        })
+    return rows
+
+
+def write(result: dict, out_dir) -> list:
+    """readings.json (every number) and the ranking as CSV, Markdown and LaTeX."""
+    from pathlib import Path
+
+    from .runinfo import write_json_atomic
+    from .tables import write_tables
+    out = Path(out_dir)
+    paths = write_tables({"ranking": {"title": "Readings of the paper ranked by distance to its numbers",
+                                      "rows": ranking_rows(result)}}, out)
+    write_json_atomic(out / "readings.json", result)
+    return paths + [out / "readings.json"]
+
+
+DEFINITION = (
+    "Every quantity is in percentage points: test accuracies in %, R - C as the mean of the "
+    "per-seed paired differences, and the true-low-confidence counts as % of the test images, "
+    "taken at t*, the one softmax threshold (shared by R and C, from eval.json's sweep) at which "
+    "the reading's seed-mean counts come jointly closest to the paper's 119 and 30. "
+    "Distance = the largest |seed mean - paper| over all eight quantities; own distance = the "
+    "same over the six that come from the reading's own runs (the C accuracies are shared by "
+    "every R reading on the same data, so they tie the distance). A quantity is within seed "
+    "noise when the paper's number lies in the {conf:.0%} prediction interval of one more run, "
+    "mean ± t(n-1) sd sqrt(1 + 1/n): the paper's numbers are single runs. Ranked by distance, "
+    "then own distance. Epochs to the early stop are shown beside (paper: R {r_ep:g}, C {c_ep:g}) "
+    "but are not part of the distance: their scale is not percentage points.")
+
+
+def report_section(result: dict) -> dict:
+    """What the report's readings section prints: the ranking table and plain statements."""
+    entries, v = result["entries"], result["verdict"]
+    worst = {}
+    for e in entries:
+        worst[e["distance_quantity"]] = worst.get(e["distance_quantity"], 0) + 1
+    statements = []
+    if v["within_noise"]:
+        statements.append(f"Within the seed noise of every paper number: {', '.join(v['within_noise'])}.")
+    else:
+        statements.append("No reading is within the seed noise of the paper on every quantity: "
+                          "none reproduces the paper on this data.")
+    statements.append("The largest difference is " + "; ".join(
+        f"{QUANTITIES[q]} for {n} of {len(entries)} readings" for q, n in
+        sorted(worst.items(), key=lambda kv: -kv[1])) + ".")
+    own = next(e for e in entries if e["name"] == v["best_own"])
+    statements.append(f"Closest on its own runs: {own['name']} (own distance {own['own_distance']:.2f} pp, "
+                      f"{QUANTITIES[own['own_distance_quantity']]}).")
+    if "default" in v:
+        d = next(e for e in entries if e["is_default"])
+        statements.append(
+            f"The default reading {v['default']} ranks {v['default_rank']} of {len(entries)} "
+            f"(own distance {d['own_distance']:.2f} pp). "
+            + (f"{v['best_own']} is closer by {v['own_gain_over_default']:.2f} pp, more than the "
+               f"default's seed noise on that quantity ({v['default_noise']:.2f} pp)."
+               if v["clearly_closer"] else
+               f"No reading is closer than the default by more than the default's seed noise "
+               f"({v['default_noise']:.2f} pp on {QUANTITIES[d['own_distance_quantity']]})."))
+    unofficial = [d for d, ok in result["official"].items() if not ok]
+    rows = ranking_rows(result)
+    return {
+        "rows": rows, "columns": list(rows[0]), "statements": statements,
+        "definition": DEFINITION.format(conf=result["confidence"], r_ep=result["paper"]["R_stopped_epoch"],
+                                        c_ep=result["paper"]["C_stopped_epoch"]),
+        "dropped": [{"when": ", ".join(f"{k}={x}" for k, x in d["when"].items()), "why": d["why"]}
+                    for d in result["dropped"]],
+        "vary": ", ".join(f"{k} in {vals}" for k, vals in result["vary"].items()) or "nothing",
+        "inactive": "margin variations are trained only with pair_label=prediction_correct: "
+                    + inactive("margin", {"pair_label": "always_similar"}),
+        "seeds": ", ".join(str(s) for s in result["seeds"]), "n_runs": result["n_runs"],
+        "backbone": result["backbone"],
+        "train_time": (f"{result['train_seconds'] / 3600:.2f} h" if result["train_seconds"] >= 360
+                       else f"{result['train_seconds']:.0f} s"),
+        "unofficial": ", ".join(unofficial) if unofficial else "none",
+    }

@@ -95,8 +95,38 @@ def check_complete(obj, where: str = "report") -> None:
             check_complete(v, f"{where}[{i}]")
 
 
+def study_sections(paths: list[Path], out_dir: Path) -> dict:
+    """{study name: its report section}: each results/<study>/<study>.json through its module's
+    `report_section`; figure paths in a section ({"png": path}) get embedded like the paper's."""
+    from . import readings
+    makers = {"readings": readings.report_section}
+    sections = {}
+    for path in paths:
+        name = Path(path).stem
+        if name not in makers:
+            raise ValueError(f"{path}: no report section for a study named {name!r}; "
+                             f"known: {sorted(makers)}")
+        sections[name] = _embed(makers[name](json.loads(Path(path).read_text())), out_dir)
+    return sections
+
+
+def _embed(obj, out_dir: Path):
+    """Replace every {"png": path} in a section by itself plus png_rel and png_data."""
+    if isinstance(obj, dict):
+        out = {k: _embed(v, out_dir) for k, v in obj.items()}
+        if "png" in obj:
+            png = Path(obj["png"])
+            out.update(png_rel=os.path.relpath(png, out_dir),
+                       png_data="data:image/png;base64," + base64.b64encode(png.read_bytes()).decode())
+        return out
+    if isinstance(obj, list):
+        return [_embed(v, out_dir) for v in obj]
+    return obj
+
+
 def build_context(reported: dict, tables: dict, figures: list[dict], runs, config: dict,
-                  sources: list[Path], bench: list[Path], hashed: list[Path], out_dir: Path) -> dict:
+                  sources: list[Path], bench: list[Path], hashed: list[Path], out_dir: Path,
+                  studies: list[Path] = ()) -> dict:
     config_text = json.dumps(config, sort_keys=True)
     verdicts = Counter(r["verdict"] for t in tables.values() for r in t["rows"]
                        if r.get("key") in reported["numbers"])
@@ -115,6 +145,7 @@ def build_context(reported: dict, tables: dict, figures: list[dict], runs, confi
                  "in_container": r.timings.get("container") or r.timings["in_container"]}
                 for r in runs]
     return {
+        "studies": study_sections(list(studies), out_dir),
         "source": reported["source"],
         "verdicts": dict(sorted(verdicts.items())),
         "unofficial": [d for d in data if not d["official"]],
@@ -164,12 +195,13 @@ def render(context: dict, templates: Path, out_dir: Path) -> list[Path]:
 
 def make_report(*, reported: str | Path, templates: str | Path, tables: str | Path, figures: str | Path,
                 run_dirs: list[str], eval_dirs: list[str], config: str | Path, sources: list[str],
-                bench: list[str], hashed: list[str], out_dir: str | Path) -> list[Path]:
+                bench: list[str], hashed: list[str], out_dir: str | Path,
+                studies: list[str] = ()) -> list[Path]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     context = build_context(
         yaml.safe_load(Path(reported).read_text()), json.loads(Path(tables).read_text()),
         json.loads(Path(figures).read_text()), provenance.load_runs(run_dirs, eval_dirs),
         json.loads(Path(config).read_text()), [Path(p) for p in sources], [Path(p) for p in bench],
-        [Path(p) for p in hashed], out)
+        [Path(p) for p in hashed], out, [Path(p) for p in studies])
     return render(context, Path(templates), out)

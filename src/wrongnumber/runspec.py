@@ -93,6 +93,13 @@ def parse_run_name(name: str, base: dict) -> tuple[str, dict]:
     return variant, overrides
 
 
+def base_options(config: dict, dataset: str) -> dict:
+    """The options of a run without overrides in the workflow config: its `train` section plus
+    the dataset's `subset` and `subset_fraction` (what parse_run_name and run_name take)."""
+    d = config["data"][dataset]
+    return dict(config["train"], **{k: d[k] for k in DATA_OPTIONS})
+
+
 def _same(a, b) -> bool:
     if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
         return float(a) == float(b)

@@ -6,6 +6,7 @@ import shlex
 from snakemake.utils import validate
 
 from wrongnumber import extension, readings, xai
+from wrongnumber import runspec
 from wrongnumber.runspec import NAME_REGEX, parse_run_name
 
 
@@ -36,6 +37,7 @@ localrules:
     figures,
     report,
     study_runs,
+    readings,
 
 
 wildcard_constraints:
@@ -65,8 +67,7 @@ def data_source(wildcards):
 
 def base_options(dataset):
     """The options of a run without overrides: the `train` section plus the dataset's subset."""
-    d = config["data"][dataset]
-    return dict(config["train"], subset=d["subset"], subset_fraction=d["subset_fraction"])
+    return runspec.base_options(config, dataset)
 
 
 def train_flags(wildcards):
@@ -104,3 +105,13 @@ def study_runs(name):
 
 def all_study_evals():
     return [f"{r}/eval/eval.json" for s in ("readings", "extension", "xai") for r in study_runs(s)]
+
+
+STUDY_RESULTS = {"readings": "results/readings/readings.json",
+                 "extension": "results/extension/extension.json",
+                 "xai": "results/xai/xai.json"}
+
+
+def study_results():
+    """The result JSON of every loaded study: each becomes a section of the report."""
+    return [path for name, path in STUDY_RESULTS.items() if config.get(name)]

@@ -97,8 +97,11 @@ rule report:
     input:
         reported="paper/reported.yaml",
         templates=["paper/report.md.j2", "paper/report.html.j2"],
+        sections=[f"paper/section_{n}.{ext}.j2" for n in STUDY_RESULTS if config.get(n)
+                  for ext in ("md", "html")],
         tables="results/tables/tables.json",
         figures="results/figures/figures.json",
+        studies=study_results(),
         config="results/config.json",
         sources=expand("resources/data/{dataset}/SOURCES.json", dataset=DATASETS),
         benchmarks=[
@@ -136,5 +139,5 @@ rule report:
     shell:
         "wrongnumber report --reported {input.reported} --templates {params.templates} "
         "--tables {input.tables} --figures {input.figures} --config {input.config} "
-        "--runs {params.runs} --evals {params.evals} --sources {input.sources} "
+        "--runs {params.runs} --evals {params.evals} --sources {input.sources} --studies {input.studies} "
         "--benchmarks {input.benchmarks} --hash {input.outputs} --out-dir {params.out} > {log} 2>&1"

@@ -1,0 +1,115 @@
+"""The readings ablation: which runs the grid asks for, and how a reading is scored."""
+import math
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import yaml
+
+from conftest import short_config, train_run
+from wrongnumber.readings import expand, paper_values, prediction_interval_half_width, readings, score
+
+ROOT = Path(__file__).parents[1]
+STUDY = yaml.safe_load((ROOT / "config" / "readings.yaml").read_text())["readings"]
+TRAIN = yaml.safe_load((ROOT / "config" / "offline.yaml").read_text())["train"]
+BASES = {"mnist": dict(TRAIN, subset="none", subset_fraction=0.15),
+         "fashion": dict(TRAIN, subset="train", subset_fraction=0.15)}
+NUMBERS = yaml.safe_load((ROOT / "paper" / "reported.yaml").read_text())["numbers"]
+
+
+def test_grid_drops_the_incoherent_combination_and_dead_margins():
+    rs = readings(STUDY, BASES["mnist"])
+    grid = [r for r in rs if set(r) == {"cam_target", "pair_label", "cam_weights"}]
+    assert len(grid) == 6  # 2 x 2 x 2 minus label x prediction_correct (2)
+    assert not any(r["cam_target"] == "label" and r["pair_label"] == "prediction_correct" for r in rs)
+    margins = [r for r in rs if "margin" in r]
+    assert margins and all(r["pair_label"] == "prediction_correct" for r in margins)
+    # 6 grid readings x 2 lambdas, plus 2 prediction_correct readings x 2 margins
+    assert len(rs) == 6 + 6 * 2 + 2 * 2
+
+
+def test_expand_lists_every_run_once_with_the_default_reading_named_R():
+    runs = expand(STUDY, BASES)
+    keys = [(r["dataset"], r["name"], r["seed"]) for r in runs]
+    assert len(keys) == len(set(keys))
+    assert ("mnist", "R", 0) in keys and ("mnist", "C", 2) in keys
+    assert ("fashion", "C+subset=pooled", 1) in keys and ("fashion", "R+subset=test", 0) in keys
+    assert not any("subset=train" in n for _, n, _ in keys)  # the base subset is no override
+    assert len(runs) == 3 * (2 * (1 + 22) + 2 * 2)
+
+
+@pytest.mark.slow
+def test_margin_cannot_change_a_run_whose_pairs_are_all_similar(tmp_path):
+    """Why the grid never trains margin variations with pair_label=always_similar."""
+    histories = [train_run(short_config("R", margin=m), tmp_path / f"m{m}")["history"]
+                 for m in (2.0, 10.0)]
+    assert histories[0] == histories[1]
+
+
+def fake_run(dataset, name, seed, accuracy, stopped=10, low=None, n_test=10_000):
+    sweep = low or {"0.5": 0, "0.9": 100, "0.99": 400}
+    return SimpleNamespace(
+        dataset=dataset, name=name, seed=seed, backbone="paper_cnn",
+        eval={"accuracy": accuracy, "n_test": n_test, "low_confidence_sweep": sweep},
+        metrics={"stopped_epoch": stopped, "data": {"official": False}},
+        timings={"total_seconds": 60.0})
+
+
+def small_study():
+    return {"seeds": [0, 1, 2], "grid": {"cam_target": ["prediction", "label"]}, "drop": [],
+            "vary": {}, "fashion_subsets": ["train"], "confidence": 0.95}
+
+
+def small_runs(r_label_mnist):
+    runs = []
+    for s, jitter in enumerate((-0.001, 0.0, 0.001)):
+        runs += [fake_run("mnist", "C", s, 0.99 + jitter, stopped=13, low={"0.5": 0, "0.9": 30, "0.99": 90}),
+                 fake_run("mnist", "R", s, 0.975 + jitter, stopped=9, low={"0.5": 5, "0.9": 119, "0.99": 300}),
+                 fake_run("mnist", "R+cam_target=label", s, r_label_mnist + jitter),
+                 fake_run("fashion", "C", s, 0.64 + jitter), fake_run("fashion", "R", s, 0.65 + jitter),
+                 fake_run("fashion", "R+cam_target=label", s, 0.65 + jitter)]
+    return runs
+
+
+def test_score_known_answer():
+    result = score(small_study(), BASES, small_runs(0.98), NUMBERS)
+    paper = paper_values(NUMBERS)
+    by = {e["name"]: e for e in result["entries"]}
+    r = by["R"]
+    assert r["threshold"] == 0.9  # R 119 and C 30 at 0.9: the paper's counts exactly
+    q = r["quantities"]
+    assert q["mnist_R_accuracy"]["mean"] == pytest.approx(97.5)
+    assert q["mnist_R_minus_C"]["mean"] == pytest.approx(97.5 - 99.0)
+    assert q["mnist_R_low_confidence"]["diff"] == pytest.approx(0.0)
+    assert q["fashion_R_minus_C"]["mean"] == pytest.approx(1.0)
+    # largest |difference|: R acc (97.5 vs 98.44) beats R - C (-1.5 vs -0.73) and C (99 vs 99.17)
+    assert r["distance_quantity"] == "mnist_R_accuracy"
+    expected = max(abs(97.5 - paper["mnist_R_accuracy"]), abs(-1.5 - paper["mnist_R_minus_C"]),
+                   abs(99.0 - paper["mnist_C_accuracy"]))
+    assert r["distance"] == pytest.approx(expected)
+    sd = 0.1  # the +-0.1 pp jitter over three seeds
+    assert q["mnist_R_accuracy"]["interval_half_width"] == pytest.approx(
+        prediction_interval_half_width(sd, 3), rel=1e-6)
+    assert q["mnist_R_low_confidence"]["within_noise"] is True  # exactly the paper's, zero spread
+    assert r["is_default"] and not by["R+cam_target=label"]["is_default"]
+    assert [e["rank"] for e in result["entries"]] == [1, 2]
+    assert result["verdict"]["within_noise"] == []
+
+
+def test_ranking_follows_the_distance():
+    near = score(small_study(), BASES, small_runs(0.9844), NUMBERS)  # label reading hits 98.44
+    far = score(small_study(), BASES, small_runs(0.90), NUMBERS)
+    assert near["verdict"]["best_own"] == "R+cam_target=label"
+    assert near["entries"][0]["own_distance"] < 0.2  # only its low-confidence share misses
+    assert far["entries"][0]["name"] == "R" and far["entries"][1]["distance"] > 8
+
+
+def test_missing_run_is_named():
+    runs = [r for r in small_runs(0.98) if not (r.dataset == "fashion" and r.name == "R")]
+    with pytest.raises(ValueError, match="no finished run fashion/R"):
+        score(small_study(), BASES, runs, NUMBERS)
+
+
+def test_prediction_interval():
+    assert math.isnan(prediction_interval_half_width(0.5, 1))
+    assert prediction_interval_half_width(1.0, 3) == pytest.approx(4.302653 * math.sqrt(4 / 3), rel=1e-5)
