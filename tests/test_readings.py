@@ -24,8 +24,12 @@ def test_grid_drops_the_incoherent_combination_and_dead_margins():
     assert not any(r["cam_target"] == "label" and r["pair_label"] == "prediction_correct" for r in rs)
     margins = [r for r in rs if "margin" in r]
     assert margins and all(r["pair_label"] == "prediction_correct" for r in margins)
-    # 6 grid readings x 2 lambdas, plus 2 prediction_correct readings x 2 margins
-    assert len(rs) == 6 + 6 * 2 + 2 * 2
+    # around the 3 detached grid readings: 2 lambdas each, and 2 margins for the one with
+    # prediction_correct
+    assert len(rs) == 6 + 3 * 2 + 1 * 2
+    assert all(r["cam_weights"] == "detached" for r in rs[6:])
+    everywhere = readings({k: v for k, v in STUDY.items() if k != "vary_around"}, BASES["mnist"])
+    assert len(everywhere) == 6 + 6 * 2 + 2 * 2
 
 
 def test_expand_lists_every_run_once_with_the_default_reading_named_R():
@@ -35,7 +39,7 @@ def test_expand_lists_every_run_once_with_the_default_reading_named_R():
     assert ("mnist", "R", 0) in keys and ("mnist", "C", 2) in keys
     assert ("fashion", "C+subset=pooled", 1) in keys and ("fashion", "R+subset=test", 0) in keys
     assert not any("subset=train" in n for _, n, _ in keys)  # the base subset is no override
-    assert len(runs) == 3 * (2 * (1 + 22) + 2 * 2)
+    assert len(runs) == 3 * (2 * (1 + 14) + 2 * 2)
 
 
 @pytest.mark.slow

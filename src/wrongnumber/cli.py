@@ -51,22 +51,19 @@ def cmd_train(args) -> int:
     return 0
 
 
-def cmd_evaluate(args) -> int:
-    import numpy as np
-    import pandas as pd
+def load_finished_run(args):
+    """(run folder, metrics, config, device, data, model) of `--run`, on the data it was trained
+    with unless --data-dir/--download-root say otherwise; the model holds the restored weights."""
     import torch
 
     from . import runinfo
     from .data import load_dataset
-    from .evaluate import evaluate
     from .models import build_model
 
     run = Path(args.run)
     if not (run / "metrics.json").exists() or not (run / "model.pt").exists():
         raise FileNotFoundError(f"{run} is not a finished training run (metrics.json and model.pt "
                                 f"are written last); run `wrongnumber train --out {run}` first")
-    if not 0 < args.low_confidence < 1:
-        raise ValueError(f"--low-confidence must be in (0, 1), got {args.low_confidence}")
     metrics = json.loads((run / "metrics.json").read_text())
     cfg = TrainConfig(**metrics["config"])
     device = runinfo.resolve_device(args.device)
@@ -80,6 +77,19 @@ def cmd_evaluate(args) -> int:
                         subset_fraction=cfg.subset_fraction, seed=cfg.seed, device=device)
     model = build_model(cfg.backbone, dropout=cfg.dropout).to(device)
     model.load_state_dict(torch.load(run / "model.pt", map_location=device)["state_dict"])
+    return run, metrics, cfg, device, data, model
+
+
+def cmd_evaluate(args) -> int:
+    import numpy as np
+    import pandas as pd
+
+    from . import runinfo
+    from .evaluate import evaluate
+
+    if not 0 < args.low_confidence < 1:
+        raise ValueError(f"--low-confidence must be in (0, 1), got {args.low_confidence}")
+    run, metrics, cfg, device, data, model = load_finished_run(args)
     summary, per_sample, failures = evaluate(model, data.test, data.spec, cfg.cam_target,
                                              args.low_confidence)
 
@@ -98,6 +108,40 @@ def cmd_evaluate(args) -> int:
     print(f"{cfg.dataset}/{cfg.variant} seed {cfg.seed}: accuracy {100 * summary['accuracy']:.2f}% "
           f"({summary['true_predictions']} true, {summary['false_predictions']} false, "
           f"{summary['true_low_confidence']} true low-confidence < {args.low_confidence})", flush=True)
+    return 0
+
+
+def cmd_xai_scores(args) -> int:
+    import time
+
+    import numpy as np
+
+    from . import runinfo
+    from .xai import score_run
+
+    options = {"methods": tuple(args.methods), "n_samples": args.n_samples, "seed": args.sample_seed,
+               "cam_target": args.cam_target, "n_steps": args.n_steps, "k_percent": args.k_percent,
+               "baseline": float(args.baseline) if args.baseline not in ("black", "blur") else args.baseline}
+    run, metrics, cfg, device, data, model = load_finished_run(args)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "scores.json").unlink(missing_ok=True)  # written last: marks a finished scoring
+    t0 = time.perf_counter()
+    scores, maps = score_run(model, data.test, data.spec, options, args.qualitative)
+    seconds = time.perf_counter() - t0
+    scores.to_csv(out / "scores.csv.gz.tmp", index=False, compression={"method": "gzip", "mtime": 0})
+    os.replace(out / "scores.csv.gz.tmp", out / "scores.csv.gz")
+    with open(out / "maps.npz.tmp", "wb") as f:
+        np.savez_compressed(f, **maps)
+    os.replace(out / "maps.npz.tmp", out / "maps.npz")
+    runinfo.write_json_atomic(out / "scores.json", {
+        "run": str(run), "dataset": cfg.dataset, "variant": cfg.variant, "seed": cfg.seed,
+        "backbone": cfg.backbone, "options": options, "qualitative": args.qualitative,
+        "n_images": int(scores["image"].nunique()), "official": data.provenance["official"],
+        "versions": runinfo.versions(), "device": device.type})
+    runinfo.write_json_atomic(out / "timings.json", {"seconds": seconds, "device_name": runinfo.device_name(device)})
+    print(f"{run}: {len(options['methods'])} methods x {scores['image'].nunique()} images scored "
+          f"in {seconds:.1f} s", flush=True)
     return 0
 
 
@@ -180,6 +224,19 @@ def cmd_readings(args) -> int:
     return 0
 
 
+def cmd_xai(args) -> int:
+    from . import xai
+    from .runspec import base_options
+
+    config = _study_config(args.config, "xai", "config/xai.yaml")
+    study = config["xai"]
+    bases = {d: base_options(config, d) for d in ("mnist", "fashion")}
+    result = xai.summarise(study, bases, args.scores)
+    for path in xai.write(result, args.out_dir):
+        print(path, flush=True)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wrongnumber", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -226,6 +283,24 @@ def build_parser() -> argparse.ArgumentParser:
     add_device(p)
     p.set_defaults(func=cmd_evaluate)
 
+    p = sub.add_parser("xai-scores", help="score every CAM method by every explanation metric on a run's test images",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--run", required=True, help="finished run folder")
+    p.add_argument("--out", required=True, help="folder for scores.csv.gz, maps.npz, scores.json")
+    add_data_source(p, required=False)
+    from .cam_methods import METHODS
+    p.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
+    p.add_argument("--n-samples", type=int, default=500, help="test images scored (seeded draw)")
+    p.add_argument("--sample-seed", type=int, default=0, help="seeds the image draw and the random baseline")
+    p.add_argument("--cam-target", default="label", choices=("label", "prediction"))
+    p.add_argument("--n-steps", type=int, default=28, help="deletion/insertion steps")
+    p.add_argument("--baseline", default="black", help="black | blur | a grey level in [0, 1]")
+    p.add_argument("--k-percent", type=float, default=20.0, help="share of pixels of the top-k IoU")
+    p.add_argument("--qualitative", type=int, nargs="*", default=[0, 1, 2, 3, 4],
+                   help="test images whose maps are kept for the qualitative grid")
+    add_device(p)
+    p.set_defaults(func=cmd_xai_scores)
+
     p = sub.add_parser("complexity", help="parameters, MACs and FLOPs (Table 2)")
     p.add_argument("--backbone", default="paper_cnn")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -261,6 +336,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", required=True, help="the resolved workflow config (JSON) with its `readings` section")
     p.add_argument("--out-dir", required=True)
     p.set_defaults(func=cmd_readings)
+
+    p = sub.add_parser("xai", help="the CAM-method study: method x metric tables, Krippendorff's alpha, answers")
+    p.add_argument("--config", required=True, help="the resolved workflow config (JSON) with its `xai` section")
+    p.add_argument("--scores", nargs="+", required=True, help="the xai-scores folder of every run of the study")
+    p.add_argument("--out-dir", required=True)
+    p.set_defaults(func=cmd_xai)
 
     p = sub.add_parser("report", help="render index.html and report.md from paper/*.j2")
     add_runs(p)

@@ -8,7 +8,8 @@ config (config/readings.yaml) into the runs to train; `score` (below) holds each
 against the paper's numbers.
 
 The grid is every combination of its options minus `drop` (the incoherent ones, each with its
-reason in the config), then one option at a time from `vary` around every grid reading. A
+reason in the config), then one option at a time from `vary` around every grid reading that
+matches an entry of `vary_around` (all of them when it is absent). A
 variation that cannot change the run is not trained: the margin only enters Eq. 1 through
 (1 - y), so with y = 1 for every pair (`always_similar`) every margin gives the same run, bit
 for bit (tests/test_readings.py checks this).
@@ -40,7 +41,9 @@ def readings(study: dict, base: dict) -> list[dict]:
     dropped = [c for c in combos if any(all(c.get(k) == v for k, v in d["when"].items())
                                         for d in study.get("drop", []))]
     out = [c for c in combos if c not in dropped]
-    for combo in list(out):
+    anchors = [c for c in out if not study.get("vary_around")
+               or any(all(c.get(k) == v for k, v in a.items()) for a in study["vary_around"])]
+    for combo in anchors:
         for option, values in study.get("vary", {}).items():
             for value in values:
                 if inactive(option, dict(base, **combo)) is None:

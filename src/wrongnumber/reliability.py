@@ -63,34 +63,50 @@ def bootstrap_alpha(scores, higher_is_better: bool, n_boot: int = 1000, seed: in
     jackknife acceleration a; "percentile" takes them as they are. Resamples whose alpha is
     undefined are dropped; a bootstrap distribution with no spread gives lo = hi = its value.
     """
+    return bootstrap_mean_alpha([scores], higher_is_better, n_boot, seed, confidence, method)
+
+
+def bootstrap_mean_alpha(score_sets, higher_is_better: bool, n_boot: int = 1000, seed: int = 0,
+                         confidence: float = 0.95, method: str = "bca") -> tuple[float, float, float]:
+    """As `bootstrap_alpha`, for the mean alpha of several models (e.g. the seeds of one training
+    variant) scored on the SAME images: every resample (and every jackknife deletion) picks the
+    same image rows from each model's scores, so the interval is that of the seed-averaged alpha
+    for the image sample, with the models held fixed."""
     if method not in CI_METHODS:
         raise ValueError(f"method must be one of {CI_METHODS}, got {method!r}")
-    ranks = rank_methods(scores, higher_is_better)   # per image, so resampling rows keeps them
-    theta = _alpha(ranks)
+    sets = [rank_methods(s, higher_is_better) for s in score_sets]  # per image: rows resample
+    if len({r.shape for r in sets}) != 1:
+        raise ValueError(f"every model must score the same images and methods, got shapes "
+                         f"{sorted({r.shape for r in sets})}")
+    def stat(rows=None) -> float:
+        values = [_alpha(r if rows is None else r[rows]) for r in sets]
+        return float(np.mean(values)) if all(np.isfinite(values)) else float("nan")
+    theta = stat()
     if np.isnan(theta):
         return theta, theta, theta
-    n = len(ranks)
+    n = len(sets[0])
     rng = np.random.default_rng(seed)
-    boot = np.array([_alpha(ranks[rng.integers(0, n, n)]) for _ in range(n_boot)])
+    boot = np.array([stat(rng.integers(0, n, n)) for _ in range(n_boot)])
     boot = boot[np.isfinite(boot)]
     if boot.size == 0 or np.ptp(boot) == 0:
         value = boot[0] if boot.size else theta
         return theta, float(value), float(value)
     tails = np.array([(1 - confidence) / 2, (1 + confidence) / 2])
     if method == "bca":
-        tails = _bca_tails(ranks, theta, boot, tails)
+        jack = np.array([stat(np.delete(np.arange(n), i)) for i in range(n)])
+        tails = _bca_tails(jack, theta, boot, tails)
     lo, hi = np.quantile(boot, tails)
     return theta, float(lo), float(hi)
 
 
-def _bca_tails(ranks: np.ndarray, theta: float, boot: np.ndarray, tails: np.ndarray) -> np.ndarray:
-    """BCa-adjusted quantile levels; the plain ones where z0 or a cannot be estimated."""
+def _bca_tails(jack: np.ndarray, theta: float, boot: np.ndarray, tails: np.ndarray) -> np.ndarray:
+    """BCa-adjusted quantile levels from the jackknife values `jack` (one per deleted image);
+    the plain ones where z0 or a cannot be estimated."""
     normal = NormalDist()
     below = (np.sum(boot < theta) + 0.5 * np.sum(boot == theta)) / boot.size
     if not 0 < below < 1:
         return tails
     z0 = normal.inv_cdf(below)
-    jack = np.array([_alpha(np.delete(ranks, i, axis=0)) for i in range(len(ranks))])
     d = np.nanmean(jack) - jack[np.isfinite(jack)]
     denom = 6 * np.sum(d ** 2) ** 1.5
     accel = np.sum(d ** 3) / denom if denom > 0 else 0.0

@@ -7,6 +7,10 @@ metric, how consistently the images rank the methods. `expand` lists the runs to
 """
 from __future__ import annotations
 
+import json
+import math
+from pathlib import Path
+
 from .runspec import run_name
 
 
@@ -21,3 +25,239 @@ def expand(study: dict, bases: dict[str, dict]) -> list[dict]:
             runs += [{"dataset": dataset, "name": name, "backbone": study["backbone"], "seed": s,
                       "training": training} for s in study["seeds"]]
     return runs
+
+
+# ---- one trained run: every method scored by every metric on the same test images ----
+
+def scoring_options(study: dict) -> dict:
+    """The evaluate_methods options a study fixes (the defaults of the schema where unset)."""
+    return {"methods": tuple(study["methods"]), "n_samples": study.get("n_samples", 500),
+            "seed": study.get("sample_seed", 0), "cam_target": study.get("cam_target", "label"),
+            "n_steps": study.get("n_steps", 28), "baseline": study.get("baseline", "black"),
+            "k_percent": study.get("k_percent", 20.0)}
+
+
+def score_run(model, test, spec, options: dict, qualitative: list[int]) -> tuple:
+    """(scores, maps) of one model in eval mode on its test split.
+
+    scores: the long table of explain_metrics.evaluate_methods (method, image, label, target,
+    metric, score), `image` = position in the test split. maps: the qualitative grid's inputs,
+    {"images" (k, 28, 28) uint8, "labels", "indices", "methods", "maps" (methods, k, 28, 28)}.
+    """
+    import numpy as np
+    import torch
+
+    from .cam import select_targets
+    from .cam_methods import cam_maps
+    from .data import to_model_input
+    from .explain_metrics import evaluate_methods
+
+    model.eval()
+    scores = evaluate_methods(model, test.images, test.labels, spec, **options)
+    pick = torch.as_tensor(qualitative, dtype=torch.long)
+    if len(pick) and int(pick.max()) >= len(test.labels):
+        raise ValueError(f"xai.qualitative: test image {int(pick.max())} does not exist "
+                         f"({len(test.labels)} test images); choose indices below that")
+    x, _ = to_model_input(test.images[pick.to(test.images.device)], spec)
+    y = test.labels[pick.to(test.labels.device)]
+    with torch.no_grad():
+        targets = select_targets(model(x)[0], y, options["cam_target"])
+    generator = torch.Generator().manual_seed(options["seed"])
+    maps = np.stack([cam_maps(model, x, targets, m, generator=generator)[:, 0].detach().cpu().numpy()
+                     for m in options["methods"]]).astype(np.float32)
+    return scores, {"images": test.images[pick.to(test.images.device)].cpu().numpy(),
+                    "labels": y.cpu().numpy(), "indices": test.indices[pick.to(test.indices.device)].cpu().numpy(),
+                    "methods": np.array(options["methods"]), "maps": maps}
+
+
+# ---- the study: method x metric tables, alpha per metric and training, the answers ----
+
+LOCALISATION = ("energy_pointing_game", "pointing_game", "topk_iou")
+
+
+def _runs_by_training(study: dict, bases: dict, score_dirs: list) -> dict:
+    """{training: [(seed, scores.json dict, long scores table, folder)]} for every run of `expand`."""
+    import pandas as pd
+    found = {}
+    for d in score_dirs:
+        meta = json.loads((Path(d) / "scores.json").read_text())
+        found[(meta["dataset"], Path(meta["run"]).parent.parent.name, meta["seed"])] = (Path(d), meta)
+    out = {}
+    for r in expand(study, bases):
+        key = (r["dataset"], r["name"], r["seed"])
+        if key not in found:
+            raise ValueError(f"xai: no scores for {r['dataset']}/{r['name']} seed {r['seed']}; run "
+                             "`wrongnumber xai-scores` on every run of the study")
+        folder, meta = found[key]
+        table = pd.read_csv(folder / "scores.csv.gz")
+        out.setdefault(r["training"], []).append((r["seed"], meta, table, folder))
+    return out
+
+
+def _wide(table, metric: str, methods: list[str]):
+    """(n_images, n_methods) scores of one metric, methods in the study's order."""
+    wide = table[table["metric"] == metric].pivot(index="image", columns="method", values="score")
+    return wide[methods].to_numpy()
+
+
+def compare_alpha(a: dict, c: dict) -> str:
+    """'higher' / 'lower' when the two intervals are disjoint, else 'overlapping'."""
+    if a["lo"] > c["hi"]:
+        return "higher"
+    if a["hi"] < c["lo"]:
+        return "lower"
+    return "overlapping"
+
+
+def summarise(study: dict, bases: dict, score_dirs: list) -> dict:
+    """Every number of the study's report section (see report_section)."""
+    import numpy as np
+
+    from .explain_metrics import METRICS
+    from .reliability import bootstrap_mean_alpha, krippendorff_alpha_of_rankings
+    from .stats import paired_across_seeds, summarize
+
+    runs = _runs_by_training(study, bases, score_dirs)
+    methods = list(study["methods"])
+    confidence, n_boot, boot_seed = study.get("confidence", 0.95), study.get("n_boot", 1000), study.get("sample_seed", 0)
+    out = {"trainings": list(study["variants"]), "methods": methods, "metrics": METRICS,
+           "qualitative": list(study.get("qualitative", [])),
+           "variants": study["variants"], "seeds": sorted(study["seeds"]), "confidence": confidence,
+           "n_boot": n_boot, "method_metric": {}, "alpha": {}, "scoring_seconds": 0.0}
+    per_seed_means = {}
+    for training, items in runs.items():
+        items.sort(key=lambda t: t[0])
+        out.setdefault("grid_dirs", {})[training] = str(items[0][3])  # the lowest seed's maps
+        out["n_images"] = int(items[0][2]["image"].nunique())
+        out["options"] = items[0][1]["options"]
+        out["official"] = all(m["official"] for _, m, _, _ in items)
+        means = {s: t.groupby(["method", "metric"])["score"].mean() for s, _, t, _ in items}
+        per_seed_means[training] = means
+        out["method_metric"][training] = {
+            m: {k: summarize([means[s][(m, k)] for s in means]) for k in METRICS} for m in methods}
+        out["alpha"][training] = {}
+        for metric, higher in METRICS.items():
+            sets = [_wide(t, metric, methods) for _, _, t, _ in items]
+            alpha, lo, hi = bootstrap_mean_alpha(sets, higher, n_boot, boot_seed, confidence)
+            seeds = [krippendorff_alpha_of_rankings(x, higher) for x in sets]
+            out["alpha"][training][metric] = {"alpha": alpha, "lo": lo, "hi": hi, "per_seed": seeds,
+                                              "sd_seeds": float(np.std(seeds, ddof=1)) if len(seeds) > 1 else math.nan}
+        for _, _, _, folder in items:
+            out["scoring_seconds"] += json.loads((folder / "timings.json").read_text())["seconds"]
+    reference = "C" if "C" in runs else out["trainings"][0]
+    out["reference"] = reference
+    out["comparisons"] = {}
+    non_random = [m for m in methods if m != "random"]
+    for training in out["trainings"]:
+        if training == reference:
+            continue
+        alpha_cmp = {k: compare_alpha(out["alpha"][training][k], out["alpha"][reference][k]) for k in METRICS}
+        local = {}
+        for metric in LOCALISATION:
+            for label, ms in (("grad_cam", ["grad_cam"]), ("mean over methods", non_random)):
+                if not all(m in methods for m in ms):
+                    continue
+                a = [float(np.mean([per_seed_means[training][s][(m, metric)] for m in ms]))
+                     for s in sorted(per_seed_means[training])]
+                c = [float(np.mean([per_seed_means[reference][s][(m, metric)] for m in ms]))
+                     for s in sorted(per_seed_means[reference])]
+                local[f"{metric} ({label})"] = {"value": summarize(a), "reference": summarize(c),
+                                                "paired": paired_across_seeds(a, c) if len(a) == len(c) else None}
+        out["comparisons"][training] = {"alpha": alpha_cmp, "localisation": local}
+    return out
+
+
+def _fmt(s: dict, d: int = 3) -> str:
+    return f"{s['mean']:.{d}f}" + (f" ± {s['sd']:.{d}f}" if math.isfinite(s["sd"]) else "")
+
+
+def table_rows(result: dict) -> dict:
+    """{"alpha": rows, "methods_<training>": rows}: strings, for CSV/MD/TeX and the report."""
+    metrics = result["metrics"]
+    tables = {"alpha": {"title": f"Krippendorff's alpha (ordinal) of the methods' rankings, images as raters: "
+                                 f"mean over seeds [{result['confidence']:.0%} BCa bootstrap interval over images]",
+                        "rows": [{"metric": f"{k} ({'higher' if metrics[k] else 'lower'} is better)",
+                                  **{t: "{alpha:.3f} [{lo:.3f}, {hi:.3f}]".format(**result["alpha"][t][k])
+                                     for t in result["trainings"]}} for k in metrics]}}
+    for t in result["trainings"]:
+        tables[f"methods_{t}"] = {
+            "title": f"{t}: mean score per method and metric (mean ± sd over seeds of the per-run means)",
+            "rows": [{"method": m, **{k: _fmt(result["method_metric"][t][m][k]) for k in metrics}}
+                     for m in result["methods"]]}
+    return tables
+
+
+def write(result: dict, out_dir) -> list:
+    """xai.json, the tables (CSV, MD, TeX) and one methods x images grid per training variant
+    (the lowest seed's run)."""
+    from .runinfo import write_json_atomic
+    from .study_figures import methods_grid
+    from .tables import write_tables
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = write_tables(table_rows(result), out)
+    result["figures"] = []
+    for t in result["trainings"]:
+        png, pdf = methods_grid(Path(result["grid_dirs"][t]) / "maps.npz", f"{t}: every method on the same test images "
+                                f"(seed {result['seeds'][0]})", out / f"grid_{t}")
+        result["figures"].append({"training": t, "png": str(png), "pdf": str(pdf)})
+        paths += [png, pdf]
+    write_json_atomic(out / "xai.json", result)
+    return paths + [out / "xai.json"]
+
+
+def answers(result: dict) -> list[str]:
+    """The study's question, answered from its numbers: against the reference training (C),
+    does each modification raise alpha (intervals disjoint) and localise the maps better?"""
+    ref, lines = result["reference"], []
+    n = len(result["metrics"])
+    for t, comp in result["comparisons"].items():
+        counts = {k: sum(v == k for v in comp["alpha"].values()) for k in ("higher", "lower", "overlapping")}
+        higher = [m for m, v in comp["alpha"].items() if v == "higher"]
+        lower = [m for m, v in comp["alpha"].items() if v == "lower"]
+        line = (f"{t} vs {ref}: alpha higher on {counts['higher']} of {n} metrics"
+                + (f" ({', '.join(higher)})" if higher else "")
+                + f", lower on {counts['lower']}" + (f" ({', '.join(lower)})" if lower else "")
+                + f", intervals overlapping on {counts['overlapping']}.")
+        local = comp["localisation"].get("energy_pointing_game (grad_cam)")
+        if local:
+            p = local["paired"]
+            test = (f"; {p['t_test']['test']} across {p['n']} seeds: p = {p['t_test']['p_value']:.3g}"
+                    if p and math.isfinite(p["t_test"]["p_value"]) else "")
+            line += (f" Grad-CAM energy inside the digit: {_fmt(local['value'])} vs {_fmt(local['reference'])}"
+                     f"{test}.")
+        lines.append(line)
+    return lines
+
+
+def report_section(result: dict) -> dict:
+    """What the report's explanation-study section prints."""
+    tables = table_rows(result)
+    alpha = tables.pop("alpha")
+    o = result["options"]
+    local_rows = []
+    for t, comp in result["comparisons"].items():
+        for name, v in comp["localisation"].items():
+            p = v["paired"]
+            local_rows.append({"training": t, "measure": name, "value": _fmt(v["value"]),
+                               result["reference"]: _fmt(v["reference"]),
+                               "paired t-test p": f"{p['t_test']['p_value']:.3g}" if p and math.isfinite(p["t_test"]["p_value"]) else "n/a (fewer than 2 seeds)",
+                               "Wilcoxon p": f"{p['wilcoxon']['p_value']:.3g}" if p and math.isfinite(p["wilcoxon"]["p_value"]) else "n/a"})
+    return {
+        "answers": answers(result),
+        "alpha": {"title": alpha["title"], "rows": alpha["rows"], "columns": list(alpha["rows"][0])},
+        "methods": [{"training": k.removeprefix("methods_"), "title": v["title"], "rows": v["rows"],
+                     "columns": list(v["rows"][0])} for k, v in tables.items()],
+        "localisation": {"rows": local_rows, "columns": list(local_rows[0]) if local_rows else []},
+        "figures": [{"png": f["png"], "caption": f"{f['training']}: input (top row) and the map of every method, "
+                                                 f"test images {', '.join(map(str, result['qualitative']))}"}
+                    for f in result["figures"]],
+        "trainings": ", ".join(f"{t} = {' '.join(f'{k}={v}' for k, v in spec.items())}"
+                               for t, spec in result["variants"].items()),
+        "setup": (f"{result['n_images']} test images per run (seeded draw {o['seed']}, the same for every run), "
+                  f"CAM target {o['cam_target']}, deletion/insertion with {o['n_steps']} steps to a "
+                  f"{o['baseline']} baseline, top-k IoU at {o['k_percent']:g} %; seeds {', '.join(map(str, result['seeds']))}; "
+                  f"alpha intervals from {result['n_boot']} bootstrap resamples of the images; "
+                  f"scoring took {result['scoring_seconds'] / 60:.1f} min in all"),
+        "data": "official" if result["official"] else "not the paper's data (official: false)",
+    }

@@ -38,6 +38,7 @@ localrules:
     report,
     study_runs,
     readings,
+    xai,
 
 
 wildcard_constraints:
@@ -115,3 +116,12 @@ STUDY_RESULTS = {"readings": "results/readings/readings.json",
 def study_results():
     """The result JSON of every loaded study: each becomes a section of the report."""
     return [path for name, path in STUDY_RESULTS.items() if config.get(name)]
+
+
+def xai_flags(wildcards):
+    """The explanation study's scoring options as `wrongnumber xai-scores` flags."""
+    x = config["xai"]
+    return (f"--methods {' '.join(x['methods'])} --n-samples {x['n_samples']} "
+            f"--sample-seed {x['sample_seed']} --cam-target {x['cam_target']} --n-steps {x['n_steps']} "
+            f"--baseline {x['baseline']} --k-percent {x['k_percent']} "
+            f"--qualitative {' '.join(str(i) for i in x['qualitative'])}")

@@ -31,3 +31,58 @@ rule readings:
     shell:
         "wrongnumber readings --config {input.config} --reported {input.reported} "
         "--runs {params.runs} --evals {params.evals} --out-dir {params.out} > {log} 2>&1"
+
+
+# Every CAM method scored by every explanation metric on one run's test images (config/xai.yaml).
+rule xai_scores:
+    input:
+        metrics=f"{RUN}/metrics.json",
+        model=f"{RUN}/model.pt",
+        data=data_files,
+    output:
+        scores=f"{RUN}/xai/scores.csv.gz",
+        maps=f"{RUN}/xai/maps.npz",
+        meta=f"{RUN}/xai/scores.json",
+        timings=f"{RUN}/xai/timings.json",
+    params:
+        run=lambda wildcards, input: os.path.dirname(input.metrics),
+        out=lambda wildcards, output: os.path.dirname(output.meta),
+        data=lambda wildcards, input: os.path.dirname(input.data[0]),
+        flags=xai_flags,
+        device=config["device"],
+    threads: config["threads"]
+    resources:
+        gpu=config["gpus_per_job"],
+        mem_mb=4000,
+        runtime=120,
+    conda:
+        "../envs/wrongnumber.yaml"
+    log:
+        "results/logs/xai_scores/{dataset}_{variant}_{backbone}_seed{seed}.log",
+    benchmark:
+        "results/benchmarks/xai_scores/{dataset}_{variant}_{backbone}_seed{seed}.tsv"
+    shell:
+        "wrongnumber xai-scores --run {params.run} --out {params.out} --data-dir {params.data} "
+        "{params.flags} --device {params.device} --threads {threads} --claim-gpus {resources.gpu} "
+        "> {log} 2>&1"
+
+
+rule xai:
+    input:
+        config="results/config.json",
+        scores=[f"{r}/xai/scores.json" for r in study_runs("xai")],
+    output:
+        json="results/xai/xai.json",
+        alpha=expand("results/xai/alpha.{ext}", ext=["csv", "md", "tex"]),
+    params:
+        scores=[f"{r}/xai" for r in study_runs("xai")],
+        out=lambda wildcards, output: os.path.dirname(output.json),
+    conda:
+        "../envs/wrongnumber.yaml"
+    log:
+        "results/logs/xai.log",
+    benchmark:
+        "results/benchmarks/xai.tsv"
+    shell:
+        "wrongnumber xai --config {input.config} --scores {params.scores} --out-dir {params.out} "
+        "> {log} 2>&1"
