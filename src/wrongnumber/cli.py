@@ -224,6 +224,20 @@ def cmd_readings(args) -> int:
     return 0
 
 
+def cmd_extension(args) -> int:
+    from . import extension
+    from .provenance import load_runs
+    from .runspec import base_options
+
+    config = _study_config(args.config, "extension", "config/extension.yaml")
+    bases = {d: base_options(config, d) for d in ("mnist", "fashion")}
+    runs = load_runs(args.runs, args.evals, unique=False)
+    result = extension.summarise(config["extension"], bases, runs)
+    for path in extension.write(result, runs, args.out_dir):
+        print(path, flush=True)
+    return 0
+
+
 def cmd_xai(args) -> int:
     from . import xai
     from .runspec import base_options
@@ -336,6 +350,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", required=True, help="the resolved workflow config (JSON) with its `readings` section")
     p.add_argument("--out-dir", required=True)
     p.set_defaults(func=cmd_readings)
+
+    p = sub.add_parser("extension", help="the six-seed backbone study: summaries, paired tests, plots")
+    p.add_argument("--runs", nargs="+", required=True, help="finished run folders of the study")
+    p.add_argument("--evals", nargs="+", required=True, help="their evaluation folders, same order")
+    p.add_argument("--config", required=True, help="the resolved workflow config (JSON) with its `extension` section")
+    p.add_argument("--out-dir", required=True)
+    p.set_defaults(func=cmd_extension)
 
     p = sub.add_parser("xai", help="the CAM-method study: method x metric tables, Krippendorff's alpha, answers")
     p.add_argument("--config", required=True, help="the resolved workflow config (JSON) with its `xai` section")

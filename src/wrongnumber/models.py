@@ -34,6 +34,8 @@ class PaperCNN(nn.Module):
     """CNN of Ignesti, Martinelli & Moroni (2024), Methods section."""
 
     cam_layer = "block3.act"  # module whose output `forward` returns as the CAM features
+    cam_hw = 7                # its side: the CAM's resolution before upsampling
+    cam_batch_exact = True    # nothing after it mixes the images of a batch (see cam.py)
 
     def __init__(self, num_classes: int = 10, dropout: float = 0.5):
         super().__init__()

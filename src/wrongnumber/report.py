@@ -98,8 +98,9 @@ def check_complete(obj, where: str = "report") -> None:
 def study_sections(paths: list[Path], out_dir: Path) -> dict:
     """{study name: its report section}: each results/<study>/<study>.json through its module's
     `report_section`; figure paths in a section ({"png": path}) get embedded like the paper's."""
-    from . import readings, xai
-    makers = {"readings": readings.report_section, "xai": xai.report_section}
+    from . import extension, readings, xai
+    makers = {"readings": readings.report_section, "extension": extension.report_section,
+              "xai": xai.report_section}
     sections = {}
     for path in paths:
         name = Path(path).stem

@@ -2,27 +2,11 @@
 extension's accuracy-vs-CAM-quality plot and its CAM snapshots per backbone."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (after choosing the non-interactive backend)
-import numpy as np  # noqa: E402
-
-
-def save(fig, path: Path) -> list[Path]:
-    """PNG and PDF beside each other, each written to a temporary name and renamed."""
-    paths = []
-    for ext in ("png", "pdf"):
-        final = path.with_suffix(f".{ext}")
-        tmp = final.with_name(final.stem + ".tmp." + ext)
-        fig.savefig(tmp, dpi=110, metadata={"CreationDate": None} if ext == "pdf" else {"Software": None})
-        os.replace(tmp, final)
-        paths.append(final)
-    plt.close(fig)
-    return paths
+from .figures import plt, save  # matplotlib on its non-interactive backend; deterministic files
 
 
 def methods_grid(maps_npz: Path, title: str, out: Path) -> list[Path]:
@@ -43,4 +27,57 @@ def methods_grid(maps_npz: Path, title: str, out: Path) -> list[Path]:
         ax.set_xticks([])
         ax.set_yticks([])
     fig.suptitle(title, fontsize=9)
+    return save(fig, out)
+
+
+MARKERS = "osD^v<>P*X"
+VARIANT_COLOURS = {"C": "tab:blue", "R": "tab:red"}
+
+
+def accuracy_vs_cam(cells: list[dict], measures: list[str], out: Path) -> list[Path]:
+    """Test accuracy against each CAM-quality measure: one point per (backbone, variant), the
+    seed mean with sd bars on both axes; a panel per (dataset, measure)."""
+    datasets = sorted({c["dataset"] for c in cells})
+    backbones = sorted({c["backbone"] for c in cells})
+    fig, axes = plt.subplots(len(datasets), len(measures), figsize=(4.2 * len(measures), 3.4 * len(datasets)),
+                             squeeze=False, layout="constrained")
+    for i, d in enumerate(datasets):
+        for j, m in enumerate(measures):
+            ax = axes[i, j]
+            for c in (c for c in cells if c["dataset"] == d):
+                x, y = c["summary"][m], c["summary"]["accuracy"]
+                ax.errorbar(x["mean"], y["mean"], xerr=np.nan_to_num(x["sd"]), yerr=np.nan_to_num(y["sd"]),
+                            fmt=MARKERS[backbones.index(c["backbone"]) % len(MARKERS)], ms=6, capsize=2,
+                            color=VARIANT_COLOURS.get(c["variant"], "k"),
+                            label=f"{c['backbone']} {c['variant']} (n={x['n']})")
+            ax.set_xlabel(m.replace("_", " "))
+            ax.set_ylabel(f"{d} test accuracy %")
+            ax.grid(alpha=0.3)
+        axes[i, -1].legend(fontsize=6, loc="best")
+    fig.suptitle("Accuracy vs CAM quality (mean ± sd over seeds)", fontsize=10)
+    return save(fig, out)
+
+
+def snapshots(rows: list[tuple[str, dict]], dataset: str, class_index: int, out: Path) -> list[Path]:
+    """Per backbone (rows): the probe of `class_index` and its CAM after the last epoch under
+    each variant; `rows` = [(backbone, {variant: probes.npz path})]."""
+    variants = sorted({v for _, d in rows for v in d})
+    fig, axes = plt.subplots(len(rows), len(variants) + 1, figsize=(1.7 * (len(variants) + 1) + 1, 1.7 * len(rows)),
+                             squeeze=False, layout="constrained")
+    for i, (backbone, files) in enumerate(rows):
+        for j, v in enumerate(variants, 1):
+            ax = axes[i, j]
+            if v in files:
+                with np.load(files[v]) as p:
+                    k = int(np.flatnonzero(p["labels"] == class_index)[0])
+                    image, cam, last = p["images"][k], p["cams"][-1, k], int(p["epochs"][-1])
+                ax.imshow(cam, cmap="jet", vmin=0, vmax=1, interpolation="nearest")
+                ax.set_title(f"{v}, epoch {last}", fontsize=7)
+                axes[i, 0].imshow(image, cmap="gray", vmin=0, vmax=255)
+        axes[i, 0].set_ylabel(backbone, fontsize=7)
+    axes[0, 0].set_title("probe", fontsize=7)
+    for ax in axes.flat:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(f"{dataset}: Grad-CAM of the class-{class_index} probe per backbone (lowest seed)", fontsize=9)
     return save(fig, out)

@@ -39,6 +39,7 @@ localrules:
     study_runs,
     readings,
     xai,
+    extension,
 
 
 wildcard_constraints:

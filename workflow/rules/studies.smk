@@ -86,3 +86,29 @@ rule xai:
     shell:
         "wrongnumber xai --config {input.config} --scores {params.scores} --out-dir {params.out} "
         "> {log} 2>&1"
+
+
+rule extension:
+    input:
+        config="results/config.json",
+        metrics=[f"{r}/metrics.json" for r in study_runs("extension")],
+        evals=[f"{r}/eval/eval.json" for r in study_runs("extension")],
+        predictions=[f"{r}/eval/predictions.csv" for r in study_runs("extension")],
+        probes=[f"{r}/probes.npz" for r in study_runs("extension")],
+    output:
+        json="results/extension/extension.json",
+        summary=expand("results/extension/summary.{ext}", ext=["csv", "md", "tex"]),
+        plot=expand("results/extension/accuracy_vs_cam.{ext}", ext=["png", "pdf"]),
+    params:
+        runs=study_runs("extension"),
+        evals=[f"{r}/eval" for r in study_runs("extension")],
+        out=lambda wildcards, output: os.path.dirname(output.json),
+    conda:
+        "../envs/wrongnumber.yaml"
+    log:
+        "results/logs/extension.log",
+    benchmark:
+        "results/benchmarks/extension.tsv"
+    shell:
+        "wrongnumber extension --config {input.config} "
+        "--runs {params.runs} --evals {params.evals} --out-dir {params.out} > {log} 2>&1"

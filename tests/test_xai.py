@@ -1,0 +1,95 @@
+"""The explanation study: per-run scoring on a real trained model, and the study's alpha and
+comparisons on constructed score tables with known answers."""
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+import yaml
+
+from conftest import MNIST_MINI
+from wrongnumber.cam import grad_cam
+from wrongnumber.data import load_dataset, to_model_input
+from wrongnumber.explain_metrics import METRICS
+from wrongnumber.models import PaperCNN
+from wrongnumber.xai import compare_alpha, expand, score_run, scoring_options, summarise
+
+ROOT = Path(__file__).parents[1]
+STUDY = yaml.safe_load((ROOT / "config" / "xai.yaml").read_text())["xai"]
+TRAIN = yaml.safe_load((ROOT / "config" / "offline.yaml").read_text())["train"]
+BASES = {"mnist": dict(TRAIN, subset="none", subset_fraction=0.15),
+         "fashion": dict(TRAIN, subset="train", subset_fraction=0.15)}
+
+
+def test_expand_names_every_training_variant():
+    names = {r["training"]: r["name"] for r in expand(STUDY, BASES)}
+    assert names == {"C": "C", "R": "R", "focal": "C+classification_loss=focal",
+                     "perturbed": "C+perturbation=mask", "focal+R": "R+classification_loss=focal",
+                     "perturbed+R": "R+perturbation=mask"}
+
+
+def test_score_run_on_a_trained_model(trained_runs):
+    run, _ = trained_runs["C"]
+    model = PaperCNN()
+    model.load_state_dict(torch.load(run / "model.pt")["state_dict"])
+    data = load_dataset("mnist", data_dir=MNIST_MINI, seed=0)
+    options = dict(scoring_options({**STUDY, "n_samples": 12, "n_steps": 4}))
+    scores, maps = score_run(model, data.test, data.spec, options, [0, 3])
+    assert len(scores) == 12 * len(STUDY["methods"]) * len(METRICS)
+    assert scores["image"].nunique() == 12 and np.isfinite(scores["score"]).all()
+    # the kept Grad-CAM maps are the package's Grad-CAM of those images for their labels
+    x, _ = to_model_input(data.test.images[[0, 3]], data.spec)
+    expected = grad_cam(model.eval(), x, data.test.labels[[0, 3]])[:, 0].detach().numpy()
+    i = STUDY["methods"].index("grad_cam")
+    np.testing.assert_allclose(maps["maps"][i], expected, atol=1e-6)
+    with pytest.raises(ValueError, match="qualitative: test image 999"):
+        score_run(model, data.test, data.spec, options, [999])
+
+
+def write_scores(folder: Path, run: str, seed: int, table: pd.DataFrame) -> str:
+    folder.mkdir(parents=True)
+    table.to_csv(folder / "scores.csv.gz", index=False)
+    (folder / "scores.json").write_text(json.dumps({
+        "run": run, "dataset": "mnist", "seed": seed, "official": False,
+        "options": {"seed": 0, "cam_target": "label", "n_steps": 4, "baseline": "black", "k_percent": 20}}))
+    (folder / "timings.json").write_text(json.dumps({"seconds": 1.0}))
+    return str(folder)
+
+
+def constructed_table(methods, agree: bool, rng) -> pd.DataFrame:
+    """Every metric: method m scores m (+ noise); `agree`: no noise, every image ranks alike."""
+    rows = []
+    for image in range(30):
+        for k, m in enumerate(methods):
+            for metric in METRICS:
+                noise = 0.0 if agree else rng.normal(0, 3)
+                rows.append({"method": m, "image": image, "label": 1, "target": 1, "metric": metric,
+                             "score": k + noise})
+    return pd.DataFrame(rows)
+
+
+def test_alpha_is_one_where_images_agree_and_the_comparison_says_so(tmp_path):
+    study = {**STUDY, "methods": ["grad_cam", "score_cam", "random"], "seeds": [0, 1], "n_boot": 50,
+             "variants": {"C": {"variant": "C"}, "focal": {"variant": "C", "classification_loss": "focal"}}}
+    rng = np.random.default_rng(0)
+    dirs = []
+    for training, name, agree in (("C", "C", False), ("focal", "C+classification_loss=focal", True)):
+        for seed in (0, 1):
+            run = f"results/mnist/{name}/paper_cnn/seed{seed}"
+            dirs.append(write_scores(tmp_path / training / str(seed), run, seed,
+                                     constructed_table(study["methods"], agree, rng)))
+    result = summarise(study, BASES, dirs)
+    focal, c = result["alpha"]["focal"], result["alpha"]["C"]
+    assert focal["energy_pointing_game"]["alpha"] == pytest.approx(1.0)
+    assert c["energy_pointing_game"]["alpha"] < 0.6
+    assert result["comparisons"]["focal"]["alpha"]["energy_pointing_game"] == "higher"
+    mm = result["method_metric"]["focal"]["score_cam"]["topk_iou"]
+    assert mm["mean"] == pytest.approx(1.0) and mm["n"] == 2
+
+
+def test_compare_alpha():
+    assert compare_alpha({"lo": 0.5, "hi": 0.6}, {"lo": 0.2, "hi": 0.4}) == "higher"
+    assert compare_alpha({"lo": 0.1, "hi": 0.15}, {"lo": 0.2, "hi": 0.4}) == "lower"
+    assert compare_alpha({"lo": 0.3, "hi": 0.5}, {"lo": 0.2, "hi": 0.4}) == "overlapping"
