@@ -84,3 +84,77 @@ def test_train_rule_declares_threads_and_gpu():
     train_jobs = re.findall(r"rule train:.*?resources: ([^\n]*)", out.stdout, re.DOTALL)
     assert train_jobs and all("gpu=1" in r for r in train_jobs)
     assert "--threads 4 --claim-gpus 1 --resume" in out.stdout and "--download-root resources/downloads" in out.stdout
+
+
+STUDIES = ("readings.yaml", "extension.yaml", "xai.yaml")
+SMOKE_STUDIES = ("readings-smoke.yaml", "extension-smoke.yaml", "xai-smoke.yaml")
+
+
+def merged(*names: str) -> dict:
+    """Config files merged as Snakemake merges --configfile A B (nested dicts key by key)."""
+    def merge(a, b):
+        for k, v in b.items():
+            a[k] = merge(a.get(k, {}), v) if isinstance(v, dict) and isinstance(a.get(k), dict) else v
+        return a
+    out = {}
+    for n in names:
+        merge(out, load(n))
+    return out
+
+
+@pytest.mark.parametrize("names", [("offline.yaml", s) for s in STUDIES]
+                         + [("offline.yaml", "extension.yaml", "extension-cpu.yaml")]
+                         + [("smoke.yaml", s) for s in SMOKE_STUDIES])
+def test_study_configs_validate(names):
+    validate(merged(*names), str(SCHEMA))
+
+
+@pytest.mark.parametrize("change, match", [
+    (lambda c: c["xai"].update(methods=["grad_cam", "lime"]), "lime"),
+    (lambda c: c["xai"]["variants"].update(bad={"classification_loss": "focal"}), "variant"),
+    (lambda c: c["readings"]["drop"].append({"when": {"cam_target": "label"}}), "why"),
+    (lambda c: c["extension"]["backbones"].update(vgg16={}), "vgg16"),
+])
+def test_schema_rejects_bad_study_configs(change, match):
+    config = merged("smoke.yaml", *SMOKE_STUDIES)
+    change(config)
+    with pytest.raises(WorkflowError, match=match):
+        validate(config, str(SCHEMA))
+
+
+@pytest.mark.slow
+def test_lint_is_clean_with_every_study():
+    out = snakemake("--lint", "--configfile", "config/smoke.yaml", *(f"config/{s}" for s in SMOKE_STUDIES))
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+@pytest.mark.slow
+def test_studies_share_runs_and_train_each_once():
+    """The offline studies' DAG: every run once, whatever how many studies ask for it."""
+    from wrongnumber import extension, readings, xai
+    from wrongnumber.runspec import base_options
+    names = ("offline.yaml", "readings.yaml", "extension.yaml", "extension-cpu.yaml", "xai.yaml")
+    out = snakemake("-n", "--forceall", "--configfile", *(f"config/{n}" for n in names))
+    assert out.returncode == 0, out.stdout + out.stderr
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", out.stdout, re.MULTILINE))
+    config = merged(*names)
+    bases = {d: base_options(config, d) for d in ("mnist", "fashion")}
+    keys = {(r["dataset"], r["name"], r.get("backbone", "paper_cnn"), r["seed"])
+            for m in (readings, extension, xai) for r in m.expand(config[m.__name__.split(".")[-1]], bases)}
+    keys |= {(d, v, "paper_cnn", 0) for d in ("mnist", "fashion") for v in ("C", "R")}  # the tables'
+    assert int(counts["train"]) == int(counts["evaluate"]) == len(keys)
+    assert int(counts["xai_scores"]) == len(xai.expand(config["xai"], bases)) == 18
+    for rule in ("readings", "extension", "xai", "report"):
+        assert int(counts[rule]) == 1, rule
+
+
+@pytest.mark.slow
+def test_a_run_name_becomes_explicit_training_flags():
+    target = "results/fashion/R+contrastive_weight=0.1+subset=pooled/paper_cnn/seed3/metrics.json"
+    out = snakemake(target, "-n", "-p", "--forceall", "--configfile", "config/smoke.yaml")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "--contrastive-weight 0.1 " in out.stdout and "--subset pooled " in out.stdout
+    assert "--variant R " in out.stdout and "--seed 3 " in out.stdout
+    bad = snakemake("results/mnist/R+margin=10+cam_target=label/paper_cnn/seed0/metrics.json",
+                    "-n", "--configfile", "config/smoke.yaml")
+    assert bad.returncode != 0 and "write it as 'R+cam_target=label+margin=10'" in bad.stdout + bad.stderr

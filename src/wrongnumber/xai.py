@@ -144,6 +144,11 @@ def summarise(study: dict, bases: dict, score_dirs: list) -> dict:
                                               "sd_seeds": float(np.std(seeds, ddof=1)) if len(seeds) > 1 else math.nan}
         for _, _, _, folder in items:
             out["scoring_seconds"] += json.loads((folder / "timings.json").read_text())["seconds"]
+        # the training variant's own test accuracy (its eval.json beside the scores, when evaluated)
+        evals = [folder.parent / "eval" / "eval.json" for _, _, _, folder in items]
+        if all(e.is_file() for e in evals):
+            out.setdefault("accuracy", {})[training] = summarize(
+                [100 * json.loads(e.read_text())["accuracy"] for e in evals])
     reference = "C" if "C" in runs else out["trainings"][0]
     out["reference"] = reference
     out["comparisons"] = {}
@@ -243,8 +248,10 @@ def report_section(result: dict) -> dict:
                                result["reference"]: _fmt(v["reference"]),
                                "paired t-test p": f"{p['t_test']['p_value']:.3g}" if p and math.isfinite(p["t_test"]["p_value"]) else "n/a (fewer than 2 seeds)",
                                "Wilcoxon p": f"{p['wilcoxon']['p_value']:.3g}" if p and math.isfinite(p["wilcoxon"]["p_value"]) else "n/a"})
+    accuracy = result.get("accuracy", {})
     return {
         "answers": answers(result),
+        "accuracy": ", ".join(f"{t} {_fmt(a, 2)} %" for t, a in accuracy.items()) or "not evaluated",
         "alpha": {"title": alpha["title"], "rows": alpha["rows"], "columns": list(alpha["rows"][0])},
         "methods": [{"training": k.removeprefix("methods_"), "title": v["title"], "rows": v["rows"],
                      "columns": list(v["rows"][0])} for k, v in tables.items()],

@@ -71,6 +71,7 @@ rule xai:
     input:
         config="results/config.json",
         scores=[f"{r}/xai/scores.json" for r in study_runs("xai")],
+        evals=[f"{r}/eval/eval.json" for r in study_runs("xai")],
     output:
         json="results/xai/xai.json",
         alpha=expand("results/xai/alpha.{ext}", ext=["csv", "md", "tex"]),
