@@ -54,7 +54,8 @@ def fake_run(dataset, name, seed, accuracy, stopped=10, low=None, n_test=10_000)
     sweep = low or {"0.5": 0, "0.9": 100, "0.99": 400}
     return SimpleNamespace(
         dataset=dataset, name=name, seed=seed, backbone="paper_cnn",
-        eval={"accuracy": accuracy, "n_test": n_test, "low_confidence_sweep": sweep},
+        eval={"accuracy": accuracy, "n_test": n_test, "low_confidence_sweep": sweep,
+              "true_predictions": round(accuracy * n_test), "false_predictions": n_test - round(accuracy * n_test)},
         metrics={"stopped_epoch": stopped, "data": {"official": False}},
         timings={"total_seconds": 60.0})
 
@@ -98,6 +99,7 @@ def test_score_known_answer():
     assert r["is_default"] and not by["R+cam_target=label"]["is_default"]
     assert [e["rank"] for e in result["entries"]] == [1, 2]
     assert result["verdict"]["within_noise"] == []
+    assert r["mnist_R_counts"] == {"true": pytest.approx(9750), "false": pytest.approx(250)}
 
 
 def test_ranking_follows_the_distance():

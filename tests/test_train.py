@@ -95,3 +95,29 @@ def test_resume_refuses_other_options(tmp_path, trained_runs):
 def test_bad_options_name_themselves(option, value):
     with pytest.raises(ConfigError, match=option.replace("_", "-")):
         TrainConfig(**{option: value}).validate()
+
+
+def test_killed_perturbed_focal_run_resumes_to_the_same_result(tmp_path):
+    """The perturbation stream is checkpointed with the others: resume is exact for it too."""
+    class Killed(Exception):
+        pass
+
+    def die_at_epoch_3(line):
+        if line.startswith("epoch   3"):
+            raise Killed
+    cfg = short_config("R", perturbation="mask", classification_loss="focal")
+    whole = train_run(cfg, tmp_path / "whole")
+    with pytest.raises(Killed):
+        _train_with_log(cfg, tmp_path / "killed", die_at_epoch_3)
+    resumed = train_run(cfg, tmp_path / "killed", resume=True)
+    assert resumed["history"] == whole["history"]
+    assert "val_focal" in whole["history"][0] and whole["history"][0]["val_focal"] < whole["history"][0]["val_ce"]
+
+
+def test_focal_loss_with_gamma_zero_is_cross_entropy():
+    import torch.nn.functional as F
+    from wrongnumber.losses import focal_loss
+    logits, y = torch.randn(32, 10, generator=torch.Generator().manual_seed(0)), torch.arange(32) % 10
+    torch.testing.assert_close(focal_loss(logits, y, 0.0), F.cross_entropy(logits, y))
+    p = logits.softmax(1)[torch.arange(32), y]
+    torch.testing.assert_close(focal_loss(logits, y, 2.0), (-(1 - p) ** 2 * p.log()).mean())

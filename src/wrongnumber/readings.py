@@ -182,6 +182,8 @@ def score_reading(r_mnist, c_mnist, r_fashion, c_fashion, paper: dict, confidenc
         "within_noise": all(v["within_noise"] for v in q.values()),
         "low_confidence_counts": {v: statistics.fmean(x.eval["low_confidence_sweep"][t] for x in runs)
                                   for v, runs in (("R", r_mnist), ("C", c_mnist))},
+        "mnist_R_counts": {k: statistics.fmean(x.eval[f"{k}_predictions"] for x in r_mnist)
+                           for k in ("true", "false")},
     }
 
 
@@ -276,7 +278,9 @@ def ranking_rows(result: dict) -> list[dict]:
         q, ep = e["quantities"], e["stopped_epoch"]
         rows.append({
             "rank": str(e["rank"]), "reading": e["name"] + (" (default)" if e["is_default"] else ""),
-            "MNIST R acc %": _pm(q["mnist_R_accuracy"]), "MNIST R-C pp": _pm(q["mnist_R_minus_C"]),
+            "MNIST R acc %": _pm(q["mnist_R_accuracy"]),
+            "MNIST R true / false": f"{e['mnist_R_counts']['true']:.0f} / {e['mnist_R_counts']['false']:.0f}",
+            "MNIST R-C pp": _pm(q["mnist_R_minus_C"]),
             "t*": f"{e['threshold']:g}",
             "low conf R / C at t*": f"{e['low_confidence_counts']['R']:.0f} / {e['low_confidence_counts']['C']:.0f}",
             "epochs R / C": f"{ep['R']['mean']:.1f} / {ep['C']['mean']:.1f}",
@@ -285,7 +289,8 @@ def ranking_rows(result: dict) -> list[dict]:
             "Fashion R-C pp": _pm(q["fashion_R_minus_C"]),
             "distance pp": f"{e['distance']:.2f} ({e['distance_quantity']})",
             "own distance pp": f"{e['own_distance']:.2f} ({e['own_distance_quantity']})",
-            "within noise": f"{e['n_within_noise']}/{e['n_quantities']}",
+            "within seed noise of the paper": "yes" if e["within_noise"] else
+                f"no ({e['n_within_noise']} of {e['n_quantities']} quantities)",
         })
     return rows
 
