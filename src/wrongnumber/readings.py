@@ -302,8 +302,11 @@ def write(result: dict, out_dir) -> list:
     from .runinfo import write_json_atomic
     from .tables import write_tables
     out = Path(out_dir)
+    from .study_figures import readings_distances
     paths = write_tables({"ranking": {"title": "Readings of the paper ranked by distance to its numbers",
                                       "rows": ranking_rows(result)}}, out)
+    paths += readings_distances(result["entries"], out / "distances")
+    result["figure"] = str(paths[-2])  # the PNG
     write_json_atomic(out / "readings.json", result)
     return paths + [out / "readings.json"]
 
@@ -366,4 +369,6 @@ def report_section(result: dict) -> dict:
         "train_time": (f"{result['train_seconds'] / 3600:.2f} h" if result["train_seconds"] >= 360
                        else f"{result['train_seconds']:.0f} s"),
         "unofficial": ", ".join(unofficial) if unofficial else "none",
+        "figure": {"png": result["figure"], "caption": "Each reading's distance (largest |seed mean - paper| "
+                   "over all quantities) and own distance (over the quantities from its own runs), ranked."},
     }

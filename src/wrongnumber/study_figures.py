@@ -81,3 +81,19 @@ def snapshots(rows: list[tuple[str, dict]], dataset: str, class_index: int, out:
         ax.set_yticks([])
     fig.suptitle(f"{dataset}: Grad-CAM of the class-{class_index} probe per backbone (lowest seed)", fontsize=9)
     return save(fig, out)
+
+
+def readings_distances(entries: list[dict], out: Path) -> list[Path]:
+    """Per reading (ranked, best on top): its largest difference from the paper (distance) and
+    the same over its own runs, in percentage points."""
+    names = [e["name"] + (" (default)" if e["is_default"] else "") for e in entries]
+    y = np.arange(len(entries))[::-1]
+    fig, ax = plt.subplots(figsize=(8, 0.32 * len(entries) + 1.2), layout="constrained")
+    ax.barh(y + 0.2, [e["distance"] for e in entries], 0.4, color="tab:grey", label="distance (all quantities)")
+    ax.barh(y - 0.2, [e["own_distance"] for e in entries], 0.4, color="tab:red", label="own distance (the reading's runs)")
+    ax.set_yticks(y, names, fontsize=7)
+    ax.set_xlabel("largest |seed mean - paper| (percentage points)")
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(fontsize=7, loc="best")
+    ax.set_title("Readings ranked by distance to the paper's numbers", fontsize=9)
+    return save(fig, out)

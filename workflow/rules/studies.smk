@@ -18,6 +18,7 @@ rule readings:
     output:
         json="results/readings/readings.json",
         ranking=expand("results/readings/ranking.{ext}", ext=["csv", "md", "tex"]),
+        plot=expand("results/readings/distances.{ext}", ext=["png", "pdf"]),
     params:
         runs=study_runs("readings"),
         evals=[f"{r}/eval" for r in study_runs("readings")],
@@ -75,6 +76,8 @@ rule xai:
     output:
         json="results/xai/xai.json",
         alpha=expand("results/xai/alpha.{ext}", ext=["csv", "md", "tex"]),
+        grids=[f"results/xai/grid_{t}.{ext}" for t in config.get("xai", {}).get("variants", {})
+               for ext in ("png", "pdf")],
     params:
         scores=[f"{r}/xai" for r in study_runs("xai")],
         out=lambda wildcards, output: os.path.dirname(output.json),
