@@ -119,3 +119,19 @@ def test_missing_run_is_named():
 def test_prediction_interval():
     assert math.isnan(prediction_interval_half_width(0.5, 1))
     assert prediction_interval_half_width(1.0, 3) == pytest.approx(4.302653 * math.sqrt(4 / 3), rel=1e-5)
+
+
+def test_the_default_reading_is_always_trained_and_drops_match_resolved_options():
+    study = {"seeds": [0], "grid": {"cam_weights": ["differentiable"]},
+             "drop": [{"when": {"cam_target": "label"}, "why": "never matches: the base is prediction"}],
+             "vary": {"contrastive_weight": [0.1]}, "vary_around": [{"pair_label": "always_similar"}]}
+    names = [expand_name(r) for r in readings(study, BASES["mnist"])]
+    assert names[:2] == ["R", "R+cam_weights=differentiable"]  # the default is inserted first
+    assert "R+contrastive_weight=0.1" in names  # vary_around matched the base's pair_label
+    gone = readings(dict(study, drop=[{"when": {"pair_label": "always_similar"}, "why": "all"}]), BASES["mnist"])
+    assert [expand_name(r) for r in gone] == ["R", "R+contrastive_weight=0.1"]
+
+
+def expand_name(options):
+    from wrongnumber.runspec import run_name
+    return run_name("R", options, BASES["mnist"])

@@ -90,6 +90,23 @@ def test_alpha_is_one_where_images_agree_and_the_comparison_says_so(tmp_path):
 
 
 def test_compare_alpha():
-    assert compare_alpha({"lo": 0.5, "hi": 0.6}, {"lo": 0.2, "hi": 0.4}) == "higher"
-    assert compare_alpha({"lo": 0.1, "hi": 0.15}, {"lo": 0.2, "hi": 0.4}) == "lower"
-    assert compare_alpha({"lo": 0.3, "hi": 0.5}, {"lo": 0.2, "hi": 0.4}) == "overlapping"
+    a = lambda lo, hi: {"alpha": (lo + hi) / 2, "lo": lo, "hi": hi}
+    assert compare_alpha(a(0.5, 0.6), a(0.2, 0.4)) == "higher"
+    assert compare_alpha(a(0.1, 0.15), a(0.2, 0.4)) == "lower"
+    assert compare_alpha(a(0.3, 0.5), a(0.2, 0.4)) == "overlapping"
+    assert compare_alpha(a(float("nan"), float("nan")), a(0.2, 0.4)) == "undefined"
+
+
+def test_two_level_interval_is_wider_when_seeds_disagree():
+    from wrongnumber.reliability import bootstrap_mean_alpha
+    rng = np.random.default_rng(1)
+    base = np.linspace(0, 1, 6)
+    tight = [base + rng.normal(0, 0.3, (80, 6)) for _ in range(3)]
+    spread = [base + rng.normal(0, s, (80, 6)) for s in (0.05, 0.3, 1.5)]  # seeds differ a lot
+    def width(sets, two):
+        _, lo, hi = bootstrap_mean_alpha(sets, True, 200, 0, 0.95, "percentile", two)
+        return hi - lo
+    assert width(spread, True) > 5 * width(spread, False)   # fixed models hide the seed spread
+    assert width(spread, True) > 3 * width(tight, True)
+    with pytest.raises(ValueError, match="percentile"):
+        bootstrap_mean_alpha(tight, True, 10, resample_models=True)

@@ -119,9 +119,15 @@ def cmd_xai_scores(args) -> int:
     from . import runinfo
     from .xai import score_run
 
-    options = {"methods": tuple(args.methods), "n_samples": args.n_samples, "seed": args.sample_seed,
+    baseline = args.baseline
+    if baseline not in ("black", "blur"):
+        try:
+            baseline = float(baseline)
+        except ValueError:
+            raise ValueError(f"--baseline must be black, blur or a grey level in [0, 1], got {baseline!r}") from None
+    options = {"methods": list(args.methods), "n_samples": args.n_samples, "seed": args.sample_seed,
                "cam_target": args.cam_target, "n_steps": args.n_steps, "k_percent": args.k_percent,
-               "baseline": float(args.baseline) if args.baseline not in ("black", "blur") else args.baseline}
+               "baseline": baseline}
     run, metrics, cfg, device, data, model = load_finished_run(args)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -138,6 +144,7 @@ def cmd_xai_scores(args) -> int:
         "run": str(run), "dataset": cfg.dataset, "variant": cfg.variant, "seed": cfg.seed,
         "backbone": cfg.backbone, "options": options, "qualitative": args.qualitative,
         "n_images": int(scores["image"].nunique()), "official": data.provenance["official"],
+        "test_indices": data.test.indices[sorted(scores["image"].unique())].cpu().tolist(),
         "versions": runinfo.versions(), "device": device.type})
     runinfo.write_json_atomic(out / "timings.json", {"seconds": seconds, "device_name": runinfo.device_name(device)})
     print(f"{run}: {len(options['methods'])} methods x {scores['image'].nunique()} images scored "

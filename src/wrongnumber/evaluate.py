@@ -6,7 +6,8 @@ can show at which threshold the paper's counts (119 for R, 30 for C) would fall.
 
 CAM quality against the input (the measures of the authors' Batch-CAM follow-up, plus the
 share of the map inside the digit): the Grad-CAM of every test image, min-max scaled, against
-the image in [0, 1]. L1 and L2 are per-pixel means (lower = closer), SSIM is higher = closer,
+the image in [0, 1]. L1 is the mean absolute difference per pixel, L2 the root-mean-square one
+(lower = closer for both), SSIM is higher = closer,
 `energy_in_mask` is the share of the map's mass on pixels with ink (higher = on the object).
 """
 from __future__ import annotations

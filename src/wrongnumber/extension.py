@@ -9,7 +9,10 @@ study's tables from the finished runs.
 """
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+
+import numpy as np
 
 from .runspec import run_name
 
@@ -72,7 +75,8 @@ def summarise(study: dict, bases: dict, runs) -> dict:
     """
     from .evaluate import CAM_QUALITY
     from .models import MODELS
-    from .stats import mcnemar, paired_across_seeds, summarize
+    from .stats import mcnemar, paired_across_seeds
+    from .stats import summarize as summarize_at
 
     want = {(r["dataset"], r["name"], r["backbone"], r["seed"]) for r in expand(study, bases)}
     have = {(r.dataset, r.name, r.backbone, r.seed): r for r in runs}
@@ -86,7 +90,9 @@ def summarise(study: dict, bases: dict, runs) -> dict:
         cells.setdefault((run.dataset, run.backbone, run.name[1:], run.variant), []).append(run)
     measures = [ACCURACY, *CAM_QUALITY]
     higher = {ACCURACY: True, **{k: v[1] for k, v in CAM_QUALITY.items()}}
-    out = {"measures": measures, "higher_is_better": higher, "confidence": study.get("confidence", 0.95),
+    level = study.get("confidence", 0.95)
+    summarize = functools.partial(summarize_at, confidence=level)
+    out = {"measures": measures, "higher_is_better": higher, "confidence": level,
            "cells": [], "r_vs_c": [], "feature_map": [], "seconds": {}}
     for (dataset, backbone, over, variant), rs in cells.items():
         rs.sort(key=lambda r: r.seed)
@@ -110,7 +116,7 @@ def summarise(study: dict, bases: dict, runs) -> dict:
         per_seed = []
         for s in seeds:
             (ir, cr), (ic, cc) = _correct(r_runs[s].eval_dir), _correct(c_runs[s].eval_dir)
-            if not (ir == ic).all():
+            if not np.array_equal(ir, ic):
                 raise ValueError(f"{r_runs[s].eval_dir} and {c_runs[s].eval_dir} evaluate different test "
                                  "images; McNemar needs the same images in the same order")
             per_seed.append({"seed": s, **mcnemar(cr, cc)})
@@ -127,6 +133,9 @@ def summarise(study: dict, bases: dict, runs) -> dict:
             if backbone != coarse or not b:
                 continue
             seeds = sorted(set(a) & set(b))
+            if not seeds:
+                raise ValueError(f"extension.feature_map: {dataset} {variant} has {coarse} seeds {sorted(a)} and "
+                                 f"{fine} seeds {sorted(b)}, none shared; give both the same seeds")
             out["feature_map"].append({
                 "dataset": dataset, "variant": variant, "backbones": [coarse, fine],
                 "overrides": over.lstrip("+").replace("+", ", ") or "none",

@@ -58,7 +58,10 @@ def focal_loss(logits: torch.Tensor, labels: torch.Tensor, gamma: float) -> torc
     """Batch-mean focal loss; the (1 - p_t)^gamma factor shrinks the loss of confident, correct
     images, so training stops sharpening them (less over-confidence)."""
     ce = F.cross_entropy(logits, labels, reduction="none")              # -log p_t, (B,)
-    return ((1 - torch.exp(-ce)) ** gamma * ce).mean()
+    weight = 1 - torch.exp(-ce)                                          # 1 - p_t, 0 when certain
+    if 0 < gamma < 1:  # x^gamma has an infinite slope at 0: 0 * inf = NaN gradients without this
+        weight = weight.clamp_min(torch.finfo(weight.dtype).tiny)
+    return (weight ** gamma * ce).mean()
 
 
 def classification_loss(logits: torch.Tensor, labels: torch.Tensor, kind: str = "ce",

@@ -67,26 +67,35 @@ def bootstrap_alpha(scores, higher_is_better: bool, n_boot: int = 1000, seed: in
 
 
 def bootstrap_mean_alpha(score_sets, higher_is_better: bool, n_boot: int = 1000, seed: int = 0,
-                         confidence: float = 0.95, method: str = "bca") -> tuple[float, float, float]:
+                         confidence: float = 0.95, method: str = "bca",
+                         resample_models: bool = False) -> tuple[float, float, float]:
     """As `bootstrap_alpha`, for the mean alpha of several models (e.g. the seeds of one training
     variant) scored on the SAME images: every resample (and every jackknife deletion) picks the
     same image rows from each model's scores, so the interval is that of the seed-averaged alpha
-    for the image sample, with the models held fixed."""
+    for the image sample, with the models held fixed.
+
+    `resample_models`: every resample also draws the models with replacement (a two-level
+    bootstrap), so the interval covers the model-to-model (seed) spread too; it is a percentile
+    interval (the jackknife of BCa has no single meaning over two levels)."""
     if method not in CI_METHODS:
         raise ValueError(f"method must be one of {CI_METHODS}, got {method!r}")
+    if resample_models and method == "bca":
+        raise ValueError("resample_models=True gives a percentile interval: pass method='percentile'")
     sets = [rank_methods(s, higher_is_better) for s in score_sets]  # per image: rows resample
     if len({r.shape for r in sets}) != 1:
         raise ValueError(f"every model must score the same images and methods, got shapes "
                          f"{sorted({r.shape for r in sets})}")
-    def stat(rows=None) -> float:
-        values = [_alpha(r if rows is None else r[rows]) for r in sets]
+    def stat(rows=None, models=None) -> float:
+        chosen = sets if models is None else [sets[m] for m in models]
+        values = [_alpha(r if rows is None else r[rows]) for r in chosen]
         return float(np.mean(values)) if all(np.isfinite(values)) else float("nan")
     theta = stat()
     if np.isnan(theta):
         return theta, theta, theta
-    n = len(sets[0])
+    n, k = len(sets[0]), len(sets)
     rng = np.random.default_rng(seed)
-    boot = np.array([stat(rng.integers(0, n, n)) for _ in range(n_boot)])
+    boot = np.array([stat(rng.integers(0, n, n), rng.integers(0, k, k) if resample_models else None)
+                     for _ in range(n_boot)])
     boot = boot[np.isfinite(boot)]
     if boot.size == 0 or np.ptp(boot) == 0:
         value = boot[0] if boot.size else theta

@@ -17,6 +17,7 @@ Torch-free on purpose: the Snakefile imports it at parse time.
 """
 from __future__ import annotations
 
+import math
 import re
 
 VARIANTS = ("C", "R")
@@ -30,26 +31,28 @@ class RunNameError(ValueError):
 
 
 def format_value(value) -> str:
-    """Canonical spelling: strings as they are, integers in decimal, floats in %g-style
-    shortest form (0.1, 10, 2.5e-05)."""
+    """Canonical spelling: strings as they are, numbers in their shortest form (an integral
+    value without a decimal point, whatever its type: 10 and 10.0 are both '10'; 0.1, 2.5e-05)."""
     if isinstance(value, bool):
         raise RunNameError(f"boolean options cannot be spelled in a run name: {value!r}")
     if isinstance(value, float):
-        return repr(value) if value != int(value) or abs(value) >= 1e16 else str(int(value))
+        if not math.isfinite(value):
+            raise RunNameError(f"a run name cannot carry the non-finite value {value!r}")
+        return str(int(value)) if value == int(value) and abs(value) < 1e16 else repr(value)
     return str(value)
 
 
 def _parse_value(key: str, text: str, base_value):
-    """Parse `text` as the type of the option's base value (int, float or str)."""
-    try:
-        if isinstance(base_value, bool):
-            raise RunNameError(f"option {key!r} is boolean and cannot be overridden in a run name")
-        if isinstance(base_value, int):
-            return int(text)
-        if isinstance(base_value, float):
-            return float(text)
-    except ValueError:
-        raise RunNameError(f"run name option {key}={text!r}: expected a {type(base_value).__name__}") from None
+    """A number where the option's base value is one (an integer literal as int, else float:
+    the type of a YAML value says nothing of the option's, `1` may stand for 1.0), else text.
+    The option's own type is enforced by `wrongnumber train`'s parser."""
+    if isinstance(base_value, bool):
+        raise RunNameError(f"option {key!r} is boolean and cannot be overridden in a run name")
+    if isinstance(base_value, (int, float)):
+        try:
+            return int(text) if text.lstrip("-").isdigit() else float(text)
+        except ValueError:
+            raise RunNameError(f"run name option {key}={text!r}: expected a number") from None
     return text
 
 

@@ -25,11 +25,12 @@ MCNEMAR_EXACT_BELOW = 25  # discordant pairs; below this the chi-square approxim
 SIGNIFICANCE = 0.05       # only used to say when a test cannot reach it with so few pairs
 
 
-def summarize(values) -> dict:
-    """n, mean, sd (ddof=1) and the 95 % t confidence interval of the mean.
+def summarize(values, confidence: float = CONFIDENCE) -> dict:
+    """n, mean, sd (ddof=1) and the t confidence interval of the mean (95 % unless asked).
 
-    ci95 = mean -/+ t(0.975, n - 1) * sd / sqrt(n). With one value the spread is unknown, so sd
-    and the interval are NaN (not 0, which would claim a precision nobody measured).
+    ci95 = mean -/+ t((1 + confidence) / 2, n - 1) * sd / sqrt(n) (the key keeps its name at any
+    level). With one value the spread is unknown, so sd and the interval are NaN (not 0, which
+    would claim a precision nobody measured).
     """
     x = np.asarray(values, dtype=np.float64).ravel()
     if x.size == 0:
@@ -39,7 +40,7 @@ def summarize(values) -> dict:
         return {"n": 1, "mean": mean, "sd": math.nan, "half_width": math.nan,
                 "ci95": (math.nan, math.nan)}
     sd = float(x.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, df=n - 1)) * sd / math.sqrt(n)
+    half = float(stats.t.ppf(0.5 + confidence / 2, df=n - 1)) * sd / math.sqrt(n)
     return {"n": n, "mean": mean, "sd": sd, "half_width": half, "ci95": (mean - half, mean + half)}
 
 

@@ -261,8 +261,10 @@ def train(cfg: TrainConfig, data: DataBundle, out_dir: str | Path, device: torch
     if resume and ckpt_path.exists():
         ck = torch.load(ckpt_path, map_location=device, weights_only=False)
         if ck["config"] != asdict(cfg):
-            raise ConfigError(f"{ckpt_path} was written with other options; rerun without --resume "
-                              "or delete the run folder")
+            now, then = asdict(cfg), ck["config"]
+            differ = sorted(k for k in set(now) | set(then) if now.get(k, "absent") != then.get(k, "absent"))
+            raise ConfigError(f"{ckpt_path} was written with other options ({', '.join(differ)} differ, "
+                              "e.g. by an older wrongnumber); rerun without --resume or delete the run folder")
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
         order.set_state(ck["order_rng"])

@@ -101,7 +101,10 @@ def _wide(table, metric: str, methods: list[str]):
 
 
 def compare_alpha(a: dict, c: dict) -> str:
-    """'higher' / 'lower' when the two intervals are disjoint, else 'overlapping'."""
+    """'higher' / 'lower' when the two intervals are disjoint, 'overlapping' when they are not,
+    'undefined' when either alpha is (no image orders any method above another)."""
+    if not all(math.isfinite(x[k]) for x in (a, c) for k in ("alpha", "lo", "hi")):
+        return "undefined"
     if a["lo"] > c["hi"]:
         return "higher"
     if a["hi"] < c["lo"]:
@@ -117,7 +120,16 @@ def summarise(study: dict, bases: dict, score_dirs: list) -> dict:
     from .reliability import bootstrap_mean_alpha, krippendorff_alpha_of_rankings
     from .stats import paired_across_seeds, summarize
 
+    if len(study["datasets"]) != 1:
+        raise ValueError(f"xai.datasets: one dataset per study, got {study['datasets']}; its tables "
+                         "compare methods on the same images (run the study once per dataset)")
     runs = _runs_by_training(study, bases, score_dirs)
+    metas = [m for items in runs.values() for _, m, _, _ in items]
+    for m in metas:  # every run scored the same way on the same images
+        for key in ("options", "test_indices"):
+            if m.get(key) != metas[0].get(key):
+                raise ValueError(f"xai: {m['run']} was scored with other {key} than {metas[0]['run']}; "
+                                 "rescore every run with the study's options (delete RUN/xai)")
     methods = list(study["methods"])
     confidence, n_boot, boot_seed = study.get("confidence", 0.95), study.get("n_boot", 1000), study.get("sample_seed", 0)
     out = {"trainings": list(study["variants"]), "methods": methods, "metrics": METRICS,
@@ -130,7 +142,7 @@ def summarise(study: dict, bases: dict, score_dirs: list) -> dict:
         out.setdefault("grid_dirs", {})[training] = str(items[0][3])  # the lowest seed's maps
         out["n_images"] = int(items[0][2]["image"].nunique())
         out["options"] = items[0][1]["options"]
-        out["official"] = all(m["official"] for _, m, _, _ in items)
+        out["official"] = out.get("official", True) and all(m["official"] for _, m, _, _ in items)
         means = {s: t.groupby(["method", "metric"])["score"].mean() for s, _, t, _ in items}
         per_seed_means[training] = means
         out["method_metric"][training] = {
@@ -138,10 +150,16 @@ def summarise(study: dict, bases: dict, score_dirs: list) -> dict:
         out["alpha"][training] = {}
         for metric, higher in METRICS.items():
             sets = [_wide(t, metric, methods) for _, _, t, _ in items]
-            alpha, lo, hi = bootstrap_mean_alpha(sets, higher, n_boot, boot_seed, confidence)
+            two_level = len(sets) > 1  # seeds resampled too: the interval covers their spread
+            alpha, lo, hi = bootstrap_mean_alpha(sets, higher, n_boot, boot_seed, confidence,
+                                                 "percentile" if two_level else "bca", two_level)
+            _, lo_img, hi_img = bootstrap_mean_alpha(sets, higher, n_boot, boot_seed, confidence)
             seeds = [krippendorff_alpha_of_rankings(x, higher) for x in sets]
-            out["alpha"][training][metric] = {"alpha": alpha, "lo": lo, "hi": hi, "per_seed": seeds,
-                                              "sd_seeds": float(np.std(seeds, ddof=1)) if len(seeds) > 1 else math.nan}
+            out["alpha"][training][metric] = {
+                "alpha": alpha, "lo": lo, "hi": hi, "lo_images": lo_img, "hi_images": hi_img,
+                "per_seed": seeds, "sd_seeds": float(np.std(seeds, ddof=1)) if len(seeds) > 1 else math.nan}
+        out["interval"] = ("percentile bootstrap resampling the seeds and the images" if len(items) > 1
+                           else "BCa bootstrap resampling the images (one model: no seed spread)")
         for _, _, _, folder in items:
             out["scoring_seconds"] += json.loads((folder / "timings.json").read_text())["seconds"]
         # the training variant's own test accuracy (its eval.json beside the scores, when evaluated)
@@ -179,11 +197,14 @@ def _fmt(s: dict, d: int = 3) -> str:
 def table_rows(result: dict) -> dict:
     """{"alpha": rows, "methods_<training>": rows}: strings, for CSV/MD/TeX and the report."""
     metrics = result["metrics"]
+    def cell(a: dict) -> str:
+        sd = f" ± {a['sd_seeds']:.3f}" if math.isfinite(a["sd_seeds"]) else ""
+        return f"{a['alpha']:.3f}{sd} [{a['lo']:.3f}, {a['hi']:.3f}]"
     tables = {"alpha": {"title": f"Krippendorff's alpha (ordinal) of the methods' rankings, images as raters: "
-                                 f"mean over seeds [{result['confidence']:.0%} BCa bootstrap interval over images]",
+                                 f"mean ± sd over seeds [{result['confidence']:.0%} {result['interval']}]",
                         "rows": [{"metric": f"{k} ({'higher' if metrics[k] else 'lower'} is better)",
-                                  **{t: "{alpha:.3f} [{lo:.3f}, {hi:.3f}]".format(**result["alpha"][t][k])
-                                     for t in result["trainings"]}} for k in metrics]}}
+                                  **{t: cell(result["alpha"][t][k]) for t in result["trainings"]}}
+                                 for k in metrics]}}
     for t in result["trainings"]:
         tables[f"methods_{t}"] = {
             "title": f"{t}: mean score per method and metric (mean ± sd over seeds of the per-run means)",
@@ -217,13 +238,15 @@ def answers(result: dict) -> list[str]:
     ref, lines = result["reference"], []
     n = len(result["metrics"])
     for t, comp in result["comparisons"].items():
-        counts = {k: sum(v == k for v in comp["alpha"].values()) for k in ("higher", "lower", "overlapping")}
+        counts = {k: sum(v == k for v in comp["alpha"].values())
+                  for k in ("higher", "lower", "overlapping", "undefined")}
         higher = [m for m, v in comp["alpha"].items() if v == "higher"]
         lower = [m for m, v in comp["alpha"].items() if v == "lower"]
         line = (f"{t} vs {ref}: alpha higher on {counts['higher']} of {n} metrics"
                 + (f" ({', '.join(higher)})" if higher else "")
                 + f", lower on {counts['lower']}" + (f" ({', '.join(lower)})" if lower else "")
-                + f", intervals overlapping on {counts['overlapping']}.")
+                + f", intervals overlapping on {counts['overlapping']}"
+                + (f", undefined on {counts['undefined']}" if counts["undefined"] else "") + ".")
         local = comp["localisation"].get("energy_pointing_game (grad_cam)")
         if local:
             p = local["paired"]
