@@ -135,3 +135,14 @@ def test_the_default_reading_is_always_trained_and_drops_match_resolved_options(
 def expand_name(options):
     from wrongnumber.runspec import run_name
     return run_name("R", options, BASES["mnist"])
+
+
+def test_clearly_closer_needs_a_significant_gain():
+    from wrongnumber.readings import closer_test
+    q = lambda values: {"paper": 1.0, "values": values}
+    far, near = q([-12.0, -10.0, -15.0]), q([-3.3, -3.6, -3.7])
+    t = closer_test(far, near)
+    assert t["closer"] and t["gain"] == pytest.approx(12.33 - 3.53, abs=0.01) and t["p_value"] < 0.05
+    assert not closer_test(near, far)["closer"]                        # worse is never closer
+    assert not closer_test(q([-1.0, -3.0, 0.5]), q([-0.5, -2.0, 0.9]))["closer"]  # within the spread
+    assert not closer_test(q([-2.0]), q([0.0]))["closer"]              # one seed: no test
