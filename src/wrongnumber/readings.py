@@ -250,6 +250,7 @@ def score(study: dict, bases: dict[str, dict], runs, numbers: dict) -> dict:
     return {"entries": entries, "paper": paper, "confidence": confidence,
             "seeds": sorted({r.seed for r in runs}), "backbone": backbones.pop(),
             "dropped": study.get("drop", []), "vary": study.get("vary", {}),
+            "vary_around": study.get("vary_around", []),
             "verdict": verdict(entries), "n_runs": len(runs),
             "train_seconds": sum(r.timings["total_seconds"] for r in runs),
             "official": {d: all(r.metrics["data"]["official"] for r in runs if r.dataset == d)
@@ -410,7 +411,9 @@ def report_section(result: dict) -> dict:
             r_ep=result["paper"]["R_stopped_epoch"], c_ep=result["paper"]["C_stopped_epoch"]),
         "dropped": [{"when": ", ".join(f"{k}={x}" for k, x in d["when"].items()), "why": d["why"]}
                     for d in result["dropped"]],
-        "vary": ", ".join(f"{k} in {vals}" for k, vals in result["vary"].items()) or "nothing",
+        "vary": (", ".join(f"{k} in {vals}" for k, vals in result["vary"].items()) or "nothing")
+                + " around the grid readings with " + (" or ".join(", ".join(f"{k}={x}" for k, x in a.items()) for a in result["vary_around"])
+                                if result["vary_around"] else "any options (all of them)"),
         "inactive": "margin variations are trained only with pair_label=prediction_correct: "
                     + inactive("margin", {"pair_label": "always_similar"}),
         "seeds": ", ".join(str(s) for s in result["seeds"]), "n_runs": result["n_runs"],
