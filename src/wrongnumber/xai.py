@@ -235,14 +235,16 @@ def write(result: dict, out_dir) -> list:
 def answers(result: dict) -> list[str]:
     """The study's question, answered from its numbers: against the reference training (C),
     does each modification raise alpha (intervals disjoint) and localise the maps better?"""
-    ref, lines = result["reference"], []
+    ref = result["reference"]
+    lines = [f"Alpha intervals: {result['confidence']:.0%} {result['interval']}; 'higher' and 'lower' "
+             "need disjoint intervals."]
     n = len(result["metrics"])
     for t, comp in result["comparisons"].items():
         counts = {k: sum(v == k for v in comp["alpha"].values())
                   for k in ("higher", "lower", "overlapping", "undefined")}
         higher = [m for m, v in comp["alpha"].items() if v == "higher"]
         lower = [m for m, v in comp["alpha"].items() if v == "lower"]
-        line = (f"{t} vs {ref}: alpha higher on {counts['higher']} of {n} metrics"
+        line = (f"{t} vs {ref}: alpha higher (intervals disjoint) on {counts['higher']} of {n} metrics"
                 + (f" ({', '.join(higher)})" if higher else "")
                 + f", lower on {counts['lower']}" + (f" ({', '.join(lower)})" if lower else "")
                 + f", intervals overlapping on {counts['overlapping']}"
