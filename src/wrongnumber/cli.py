@@ -258,6 +258,23 @@ def cmd_xai(args) -> int:
     return 0
 
 
+def cmd_rename_runs(args) -> int:
+    import yaml
+
+    from . import rename
+    from .models import MODELS
+
+    old = json.loads(Path(args.old).read_text())
+    new = rename.merge_configs([yaml.safe_load(Path(f).read_text()) for f in args.new])
+    moves = rename.plan(Path(args.results), rename.bases(old), rename.bases(new), MODELS)
+    for a, b in moves:
+        print(f"{a} -> {b}", flush=True)
+    if args.apply:
+        rename.apply(moves)
+    print(f"{len(moves)} moves {'done' if args.apply else 'planned (dry run: add --apply)'}", flush=True)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wrongnumber", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -370,6 +387,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scores", nargs="+", required=True, help="the xai-scores folder of every run of the study")
     p.add_argument("--out-dir", required=True)
     p.set_defaults(func=cmd_xai)
+
+    p = sub.add_parser("rename-runs", help="rename run folders after the config's train defaults change")
+    p.add_argument("--old", default="results/config.json",
+                   help="the resolved config the runs were named under (the workflow writes it)")
+    p.add_argument("--new", nargs="+", required=True,
+                   help="the config files of the new defaults, in --configfile order "
+                        "(e.g. config/config.yaml config/offline.yaml)")
+    p.add_argument("--results", default="results")
+    p.add_argument("--apply", action="store_true", help="move the folders (default: print the plan)")
+    p.set_defaults(func=cmd_rename_runs)
 
     p = sub.add_parser("report", help="render index.html and report.md from paper/*.j2")
     add_runs(p)

@@ -107,3 +107,19 @@ def _same(a, b) -> bool:
     if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
         return float(a) == float(b)
     return a == b
+
+
+def resolve(name: str, base: dict) -> tuple[str, dict]:
+    """(variant, every option of `base` with the name's overrides applied)."""
+    variant, overrides = parse_run_name(name, base)
+    return variant, dict(base, **overrides)
+
+
+def rename(name: str, old_base: dict, new_base: dict) -> str:
+    """The name the same run has under another config: `name` resolved against `old_base`,
+    spelled against `new_base` (what changing a config's train defaults does to a run's folder)."""
+    missing = sorted(set(old_base) ^ set(new_base))
+    if missing:
+        raise RunNameError(f"the two configs' train options differ in which options they set: {missing}")
+    variant, options = resolve(name, old_base)
+    return run_name(variant, {k: v for k, v in options.items() if not _same(v, new_base[k])}, new_base)
