@@ -264,8 +264,8 @@ def cmd_rename_runs(args) -> int:
     from . import rename
     from .models import MODELS
 
-    old = json.loads(Path(args.old).read_text())
-    new = rename.merge_configs([yaml.safe_load(Path(f).read_text()) for f in args.new])
+    old, new = (rename.merge_configs([yaml.safe_load(Path(f).read_text()) for f in files])
+                for files in (args.old, args.new))  # YAML files or the workflow's JSON
     moves = rename.plan(Path(args.results), rename.bases(old), rename.bases(new), MODELS)
     for a, b in moves:
         print(f"{a} -> {b}", flush=True)
@@ -389,8 +389,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_xai)
 
     p = sub.add_parser("rename-runs", help="rename run folders after the config's train defaults change")
-    p.add_argument("--old", default="results/config.json",
-                   help="the resolved config the runs were named under (the workflow writes it)")
+    p.add_argument("--old", nargs="+", default=["results/config.json"],
+                   help="the config the runs were named under: the workflow's resolved results/config.json, "
+                        "or the config files as they were, in --configfile order")
     p.add_argument("--new", nargs="+", required=True,
                    help="the config files of the new defaults, in --configfile order "
                         "(e.g. config/config.yaml config/offline.yaml)")
