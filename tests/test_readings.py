@@ -8,6 +8,7 @@ import yaml
 
 from conftest import short_config, train_run
 from wrongnumber.readings import expand, paper_values, prediction_interval_half_width, readings, score
+from wrongnumber.runspec import run_name
 
 ROOT = Path(__file__).parents[1]
 STUDY = yaml.safe_load((ROOT / "config" / "readings.yaml").read_text())["readings"]
@@ -122,19 +123,16 @@ def test_prediction_interval():
 
 
 def test_the_default_reading_is_always_trained_and_drops_match_resolved_options():
+    base = dict(BASES["mnist"], cam_weights="detached", cam_target="prediction", pair_label="always_similar")
     study = {"seeds": [0], "grid": {"cam_weights": ["differentiable"]},
              "drop": [{"when": {"cam_target": "label"}, "why": "never matches: the base is prediction"}],
              "vary": {"contrastive_weight": [0.1]}, "vary_around": [{"pair_label": "always_similar"}]}
-    names = [expand_name(r) for r in readings(study, BASES["mnist"])]
+    names = [run_name("R", r, base) for r in readings(study, base)]
     assert names[:2] == ["R", "R+cam_weights=differentiable"]  # the default is inserted first
     assert "R+contrastive_weight=0.1" in names  # vary_around matched the base's pair_label
-    gone = readings(dict(study, drop=[{"when": {"pair_label": "always_similar"}, "why": "all"}]), BASES["mnist"])
-    assert [expand_name(r) for r in gone] == ["R", "R+contrastive_weight=0.1"]
+    gone = readings(dict(study, drop=[{"when": {"pair_label": "always_similar"}, "why": "all"}]), base)
+    assert [run_name("R", r, base) for r in gone] == ["R", "R+contrastive_weight=0.1"]
 
-
-def expand_name(options):
-    from wrongnumber.runspec import run_name
-    return run_name("R", options, BASES["mnist"])
 
 
 def test_clearly_closer_needs_a_significant_gain():
