@@ -90,3 +90,10 @@ def test_a_missing_run_is_named(tmp_path):
                                                                        "ssim": 0, "energy_in_mask": 0})]
     with pytest.raises(ValueError, match="no finished run mnist/C/paper_cnn seed 1"):
         summarise(study, BASES, runs)
+
+
+def test_p_values_print_underflow_as_a_bound_not_zero():
+    from wrongnumber.extension import _p
+    assert _p({"p_value": 0.0}) == "< 1e-300"
+    assert _p({"p_value": 0.0312}) == "0.0312"
+    assert _p({"p_value": float("nan")}) == "n/a"

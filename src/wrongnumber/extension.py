@@ -159,7 +159,10 @@ def _pm(s: dict, d: int = 3, ci: bool = True) -> str:
 
 def _p(test: dict) -> str:
     import math
-    return "n/a" if not math.isfinite(test["p_value"]) else f"{test['p_value']:.3g}"
+    p = test["p_value"]
+    if not math.isfinite(p):
+        return "n/a"
+    return "< 1e-300" if p == 0 else f"{p:.3g}"  # 0 is an underflow of a tiny p, not a p of 0
 
 
 def table_rows(result: dict) -> dict:
@@ -178,7 +181,7 @@ def table_rows(result: dict) -> dict:
               for t in result["r_vs_c"] for m in measures]
     mcn = [{"dataset": t["dataset"], "backbone": t["backbone"], "overrides": t["overrides"], "seed": str(x["seed"]),
             "R right, C wrong": str(x["b"]), "C right, R wrong": str(x["c"]), "test": x["test"],
-            "p": f"{x['p_value']:.3g}"} for t in result["r_vs_c"] for x in t["mcnemar"]]
+            "p": _p(x)} for t in result["r_vs_c"] for x in t["mcnemar"]]
     fmap = [{"dataset": f["dataset"], "variant": f["variant"], "overrides": f["overrides"], "measure": m,
              f"{f['resolutions'][1]}x{f['resolutions'][1]} - {f['resolutions'][0]}x{f['resolutions'][0]}":
                  f"{f['paired'][m]['mean_difference']:+.3f}",
