@@ -134,7 +134,6 @@ def test_the_default_reading_is_always_trained_and_drops_match_resolved_options(
     assert [run_name("R", r, base) for r in gone] == ["R", "R+contrastive_weight=0.1"]
 
 
-
 def test_clearly_closer_needs_a_significant_gain():
     from wrongnumber.readings import closer_test
     q = lambda values: {"paper": 1.0, "values": values}

@@ -4,8 +4,8 @@ import json
 import pytest
 
 from wrongnumber.models import MODELS
-from wrongnumber.rename import apply, bases, plan
-from wrongnumber.runspec import RunNameError, rename
+from wrongnumber.rename import apply, plan
+from wrongnumber.runspec import RunNameError, bases, rename
 
 OLD = {"train": {"cam_weights": "detached", "contrastive_weight": 1.0, "margin": 2.0},
        "data": {d: {"subset": s, "subset_fraction": 0.15} for d, s in (("mnist", "none"), ("fashion", "train"))}}

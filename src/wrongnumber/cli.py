@@ -219,12 +219,11 @@ def _study_config(path: str, key: str, config_file: str) -> dict:
 def cmd_readings(args) -> int:
     from .provenance import load_runs
     from .readings import score, write
-    from .runspec import base_options
+    from .runspec import bases
     from .tables import load_reported
 
     config = _study_config(args.config, "readings", "config/readings.yaml")
-    bases = {d: base_options(config, d) for d in ("mnist", "fashion")}
-    result = score(config["readings"], bases, load_runs(args.runs, args.evals, unique=False),
+    result = score(config["readings"], bases(config), load_runs(args.runs, args.evals, unique=False),
                    load_reported(args.reported)["numbers"])
     for path in write(result, args.out_dir):
         print(path, flush=True)
@@ -234,12 +233,11 @@ def cmd_readings(args) -> int:
 def cmd_extension(args) -> int:
     from . import extension
     from .provenance import load_runs
-    from .runspec import base_options
+    from .runspec import bases
 
     config = _study_config(args.config, "extension", "config/extension.yaml")
-    bases = {d: base_options(config, d) for d in ("mnist", "fashion")}
     runs = load_runs(args.runs, args.evals, unique=False)
-    result = extension.summarise(config["extension"], bases, runs)
+    result = extension.summarise(config["extension"], bases(config), runs)
     for path in extension.write(result, runs, args.out_dir):
         print(path, flush=True)
     return 0
@@ -247,12 +245,11 @@ def cmd_extension(args) -> int:
 
 def cmd_xai(args) -> int:
     from . import xai
-    from .runspec import base_options
+    from .runspec import bases
 
     config = _study_config(args.config, "xai", "config/xai.yaml")
     study = config["xai"]
-    bases = {d: base_options(config, d) for d in ("mnist", "fashion")}
-    result = xai.summarise(study, bases, args.scores)
+    result = xai.summarise(study, bases(config), args.scores)
     for path in xai.write(result, args.out_dir):
         print(path, flush=True)
     return 0
@@ -263,10 +260,11 @@ def cmd_rename_runs(args) -> int:
 
     from . import rename
     from .models import MODELS
+    from .runspec import bases
 
     old, new = (rename.merge_configs([yaml.safe_load(Path(f).read_text()) for f in files])
                 for files in (args.old, args.new))  # YAML files or the workflow's JSON
-    moves = rename.plan(Path(args.results), rename.bases(old), rename.bases(new), MODELS)
+    moves = rename.plan(Path(args.results), bases(old), bases(new), MODELS)
     for a, b in moves:
         print(f"{a} -> {b}", flush=True)
     if args.apply:

@@ -20,9 +20,8 @@ import itertools
 import math
 import statistics
 
-from .runspec import run_name
+from .runspec import DATASETS, run_name
 
-DATASETS = ("mnist", "fashion")
 
 
 def inactive(option: str, options: dict) -> str | None:

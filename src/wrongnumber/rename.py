@@ -13,9 +13,7 @@ import os
 import re
 from pathlib import Path
 
-from .runspec import NAME_REGEX, base_options, rename
-
-DATASETS = ("mnist", "fashion")
+from .runspec import DATASETS, NAME_REGEX, rename
 PER_RUN_FILES = re.compile(rf"^(?P<dataset>{'|'.join(DATASETS)})_(?P<rest>.+)_seed(?P<seed>\d+)\.(?P<ext>log|tsv)$")
 
 
@@ -65,11 +63,6 @@ def apply(moves: list[tuple[Path, Path]]) -> None:
         staged.append((tmp, new))
     for tmp, new in staged:
         os.replace(tmp, new)
-
-
-def bases(config: dict) -> dict:
-    """{dataset: the options of a run without overrides} of a resolved workflow config."""
-    return {d: base_options(config, d) for d in DATASETS}
 
 
 def merge_configs(parts: list[dict]) -> dict:

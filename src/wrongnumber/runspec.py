@@ -21,6 +21,7 @@ import math
 import re
 
 VARIANTS = ("C", "R")
+DATASETS = ("mnist", "fashion")
 SEP, EQ = "+", "="
 DATA_OPTIONS = ("subset", "subset_fraction")   # per-dataset options a run may override
 NAME_REGEX = r"[CR](\+[a-z_]+=[A-Za-z0-9_.\-]+)*"  # Snakemake wildcard constraint
@@ -103,16 +104,15 @@ def base_options(config: dict, dataset: str) -> dict:
     return dict(config["train"], **{k: d[k] for k in DATA_OPTIONS})
 
 
+def bases(config: dict) -> dict:
+    """{dataset: base_options} for every dataset of the workflow."""
+    return {d: base_options(config, d) for d in DATASETS}
+
+
 def _same(a, b) -> bool:
     if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
         return float(a) == float(b)
     return a == b
-
-
-def resolve(name: str, base: dict) -> tuple[str, dict]:
-    """(variant, every option of `base` with the name's overrides applied)."""
-    variant, overrides = parse_run_name(name, base)
-    return variant, dict(base, **overrides)
 
 
 def rename(name: str, old_base: dict, new_base: dict) -> str:
@@ -121,5 +121,6 @@ def rename(name: str, old_base: dict, new_base: dict) -> str:
     missing = sorted(set(old_base) ^ set(new_base))
     if missing:
         raise RunNameError(f"the two configs' train options differ in which options they set: {missing}")
-    variant, options = resolve(name, old_base)
+    variant, overrides = parse_run_name(name, old_base)
+    options = dict(old_base, **overrides)
     return run_name(variant, {k: v for k, v in options.items() if not _same(v, new_base[k])}, new_base)
