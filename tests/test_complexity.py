@@ -4,7 +4,7 @@ import json
 import pytest
 
 from wrongnumber.complexity import (complexity_report, count_flops, count_macs, count_params)
-from wrongnumber.models import build_model
+from wrongnumber.models import described_model
 
 # Conv 3x3 MACs = output pixels x out channels x 9 x in channels; linear = in x out.
 HAND_MACS = (28 * 28 * 32 * 9 * 1 + 14 * 14 * 64 * 9 * 32 + 7 * 7 * 128 * 9 * 64
@@ -13,7 +13,7 @@ HAND_MACS = (28 * 28 * 32 * 9 * 1 + 14 * 14 * 64 * 9 * 32 + 7 * 7 * 128 * 9 * 64
 
 @pytest.fixture(scope="module")
 def model():
-    return build_model("paper_cnn")
+    return described_model("paper_cnn")
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def test_report_totals_and_paper(report):
 def test_layer_breakdown_sums_to_totals(report):
     layers = report["layers"]
     assert [layer["name"] for layer in layers][:4] == ["block1.conv", "block1.bn", "block1.act",
-                                                     "block1.pool"]
+                                                     "block1.pool"]  # the Methods section's order
     assert sum(layer["params"] for layer in layers) == report["params"]
     assert sum(layer["macs"] for layer in layers) == report["macs"]
     assert sum(layer["flop_counter_flops"] for layer in layers) == report["flops"]

@@ -22,7 +22,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .cam import minmax_scale, upsample
+from .cam import forward_with_graph, grad_cam_raw, minmax_scale, upsample
 
 GRAD_CAM_PP_EPS = 1e-6   # grad-cam's guard in Grad-CAM++'s alpha denominator
 XGRAD_CAM_EPS = 1e-7     # grad-cam's guard in XGrad-CAM's sum-of-activations denominator
@@ -152,9 +152,7 @@ def activations_and_grads(model, images: torch.Tensor, targets: torch.Tensor,
         with torch.no_grad():
             return _full_precision(model(images)[1]), None
     with torch.enable_grad():
-        logits, feats = model(images)
-        if not feats.requires_grad:  # frozen parameters: give the input a graph
-            logits, feats = model(images.detach().requires_grad_(True))
+        logits, feats, _ = forward_with_graph(model, images)
         score = logits.gather(1, targets.view(-1, 1)).sum()
         (grads,) = torch.autograd.grad(score, feats)
     return _full_precision(feats.detach()), _full_precision(grads)
@@ -170,6 +168,10 @@ def cam_raw(model, images: torch.Tensor, targets: torch.Tensor, method: str = "g
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    if method == "grad_cam":  # the very Grad-CAM that training uses (cam.py)
+        with torch.enable_grad():
+            logits, feats, site = forward_with_graph(model, images)
+            return grad_cam_raw(logits, feats, targets, site=site).detach()
     acts, grads = activations_and_grads(model, images, targets, method in GRADIENT_WEIGHTS)
     if method == "eigen_cam":
         return eigen_cam_raw(acts)

@@ -12,7 +12,7 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from .train import TrainConfig
+from .train import EARLY_STOP_ON, TrainConfig
 
 DEFAULTS = TrainConfig()
 
@@ -47,7 +47,21 @@ def cmd_train(args) -> int:
     print(f"train {cfg.dataset}/{cfg.variant} seed {cfg.seed} on {device}: "
           f"{len(data.train.labels)} train, {len(data.val.labels)} val images "
           f"(official data: {data.provenance['official']})", flush=True)
-    train(cfg, data, args.out, device, resume=args.resume, log=lambda s: print(s, flush=True))
+    train(cfg, data, args.out, device, resume=args.resume, log=lambda s: print(s, flush=True),
+          keep_epoch_states=args.keep_epoch_states)
+    return 0
+
+
+def cmd_restop(args) -> int:
+    from . import runinfo
+    from .restop import restop
+
+    metrics = restop(args.run, args.out, runinfo.resolve_device(args.device),
+                     early_stop_on=args.early_stop_on, patience=args.patience,
+                     min_delta=args.min_delta, data_dir=args.data_dir,
+                     download_root=args.download_root)
+    print(f"{args.out}: best epoch {metrics['best_epoch']}, stopped at {metrics['stopped_epoch']} "
+          f"(early: {metrics['stopped_early']})", flush=True)
     return 0
 
 
@@ -57,8 +71,9 @@ def load_finished_run(args):
     import torch
 
     from . import runinfo
-    from .data import load_dataset
+    from .data import load_for_run
     from .models import build_model
+    from .train import to_memory_format
 
     run = Path(args.run)
     if not (run / "metrics.json").exists() or not (run / "model.pt").exists():
@@ -67,15 +82,8 @@ def load_finished_run(args):
     metrics = json.loads((run / "metrics.json").read_text())
     cfg = TrainConfig(**metrics["config"])
     device = runinfo.resolve_device(args.device)
-    data_dir, download_root = args.data_dir, args.download_root
-    if data_dir is None and download_root is None:  # the data the run was trained with
-        source = metrics["data"]
-        data_dir = source["folder"] if source["source"] == "data_dir" else None
-        download_root = source["folder"] if source["source"] == "download" else None
-    data = load_dataset(cfg.dataset, data_dir=data_dir, download_root=download_root,
-                        val_fraction=cfg.val_fraction, subset=cfg.subset,
-                        subset_fraction=cfg.subset_fraction, seed=cfg.seed, device=device)
-    model = build_model(cfg.backbone, dropout=cfg.dropout).to(device)
+    data = load_for_run(cfg, metrics["data"], device, args.data_dir, args.download_root)
+    model = to_memory_format(build_model(cfg.backbone, dropout=cfg.dropout).to(device), cfg)
     model.load_state_dict(torch.load(run / "model.pt", map_location=device)["state_dict"])
     return run, metrics, cfg, device, data, model
 
@@ -154,9 +162,9 @@ def cmd_xai_scores(args) -> int:
 
 def cmd_complexity(args) -> int:
     from .complexity import complexity_report
-    from .models import build_model
+    from .models import described_model
 
-    report = complexity_report(build_model(args.backbone))
+    report = complexity_report(described_model(args.backbone))
     text = json.dumps(report, indent=2, sort_keys=True) + "\n"
     if args.out:
         from .runinfo import write_json_atomic
@@ -282,6 +290,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_data_source(p, required=True)
     p.add_argument("--out", required=True, help="run folder (see docs/outputs.md)")
     p.add_argument("--resume", action="store_true", help="continue from RUN/checkpoint.pt")
+    p.add_argument("--keep-epoch-states", action="store_true",
+                   help="also write every epoch's weights (epoch_states.pt), for `restop`")
     add_device(p)
     help_text = {
         "dataset": "mnist | fashion", "variant": "C = cross-entropy; R = CE + CAM contrastive",
@@ -295,19 +305,33 @@ def build_parser() -> argparse.ArgumentParser:
         "cam_weights": "Grad-CAM channel weights: detached (as hooks) | differentiable",
         "margin": "contrastive margin m (Eq. 1)", "contrastive_weight": "lambda in CE + lambda*L",
         "subset": "reading of 'subset of 15 %%': none | train | pooled | test (see data.py)",
-        "subset_fraction": "fraction for --subset", "early_stop_on": "val loss watched: total | ce",
+        "subset_fraction": "fraction for --subset",
+        "early_stop_on": "validation quantity watched: total (loss) | ce | accuracy",
+        "min_delta": "smallest change of the watched quantity that counts as an improvement",
         "classification_loss": "classification term: ce (the paper) | focal (Lin et al. 2017)",
         "focal_gamma": "gamma of the focal loss (0 = cross-entropy)",
         "perturbation": "none | mask: delete a random share of the pixels of some training images",
         "perturbation_prob": "share of training images that --perturbation mask perturbs",
-        "memory_format": "contiguous | channels_last (faster on CPU; not bit-identical to contiguous)",
+        "memory_format": "channels_last (NHWC, fastest on CPU) | contiguous (NCHW; not bit-identical)",
         "compile": "none | default: torch.compile the model (not bit-identical; no gain on CPU)",
-        "adam_impl": "auto (torch's choice) | foreach | fused (fused: not bit-identical to auto)",
+        "adam_impl": "fused (one kernel) | foreach | auto (torch's choice); not bit-identical to each other",
         "amp": "none | bf16: autocast the forward, for CUDA (not bit-identical; slow on most CPUs)"}
     for f in fields(TrainConfig):
         p.add_argument("--" + f.name.replace("_", "-"), dest=f.name, type=type(f.default),
                        default=f.default, help=help_text[f.name])
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("restop", help="the run another early-stopping rule gives, derived exactly "
+                       "from a longer run trained with --keep-epoch-states",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--run", required=True, help="finished source run folder")
+    p.add_argument("--out", required=True, help="run folder to write")
+    p.add_argument("--early-stop-on", required=True, choices=list(EARLY_STOP_ON))
+    p.add_argument("--patience", type=int, required=True)
+    p.add_argument("--min-delta", type=float, default=0.0)
+    add_data_source(p, required=False)
+    add_device(p)
+    p.set_defaults(func=cmd_restop)
 
     p = sub.add_parser("evaluate", help="test-set metrics of a finished run",
                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)

@@ -268,3 +268,15 @@ def load_dataset(name: str, *, data_dir=None, download_root=None, val_fraction: 
     if subset == "pooled":
         bundle.provenance["pooled_test_offset"] = len(raw["train_labels"])
     return bundle
+
+
+def load_for_run(cfg, provenance: dict, device, data_dir=None, download_root=None) -> DataBundle:
+    """The data of a finished run: its dataset, subset and split (`cfg`, a TrainConfig) from the
+    folder its provenance records, unless `data_dir` / `download_root` point elsewhere."""
+    if data_dir is None and download_root is None:
+        folder = provenance["folder"]
+        data_dir, download_root = (folder, None) if provenance["source"] == "data_dir" else (None, folder)
+    return load_dataset(cfg.dataset, data_dir=data_dir, download_root=download_root,
+                        val_fraction=cfg.val_fraction, subset=cfg.subset,
+                        subset_fraction=cfg.subset_fraction, seed=cfg.seed, device=device)
+

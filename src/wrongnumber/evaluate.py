@@ -27,20 +27,6 @@ FAILURE_RULE = ("per class: among the test images of that class that are misclas
                 "lowest max-softmax confidence (ties: lowest test index)")
 
 
-@torch.inference_mode()
-def predict(model, split: Split, spec, batch_size: int = 1000) -> tuple[torch.Tensor, torch.Tensor]:
-    """(predictions, confidences) for every image; model in eval mode, no autograd."""
-    model.eval()
-    preds, confs = [], []
-    for i in range(0, len(split.labels), batch_size):
-        x, _ = to_model_input(split.images[i:i + batch_size], spec)
-        probs = model(x)[0].softmax(dim=1)
-        conf, pred = probs.max(dim=1)
-        preds.append(pred)
-        confs.append(conf)
-    return torch.cat(preds), torch.cat(confs)
-
-
 CAM_QUALITY = {  # name -> (per-image measure of (maps, x01), higher is better?)
     "distance": (cam_distance, False),            # the paper's d: Euclidean, over 784 pixels
     "l1": (l1_to_input, False),
@@ -50,16 +36,25 @@ CAM_QUALITY = {  # name -> (per-image measure of (maps, x01), higher is better?)
 }
 
 
-def cam_quality(model, split: Split, spec, cam_target: str, batch_size: int = 500) -> dict[str, torch.Tensor]:
-    """Per-image CAM-vs-input measures {name: (N,)} of CAM_QUALITY; model in eval mode."""
+def test_pass(model, split: Split, spec, cam_target: str,
+              batch_size: int = 500) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """(softmax probabilities (N, C), per-image CAM-vs-input measures {name: (N,)} of
+    CAM_QUALITY) from ONE forward per batch, which gives both the logits and the Grad-CAM;
+    model in eval mode."""
     model.eval()
-    out = {name: [] for name in CAM_QUALITY}
+    probs, out = [], {name: [] for name in CAM_QUALITY}
     for i in range(0, len(split.labels), batch_size):
         x, x01 = to_model_input(split.images[i:i + batch_size], spec)
-        _, cams = logits_and_cams(model, x, split.labels[i:i + batch_size], cam_target)
+        logits, cams = logits_and_cams(model, x, split.labels[i:i + batch_size], cam_target)
+        probs.append(logits.softmax(dim=1))
         for name, (measure, _) in CAM_QUALITY.items():
             out[name].append(measure(cams, x01))
-    return {name: torch.cat(parts) for name, parts in out.items()}
+    return torch.cat(probs), {name: torch.cat(parts) for name, parts in out.items()}
+
+
+def cam_quality(model, split: Split, spec, cam_target: str, batch_size: int = 500) -> dict[str, torch.Tensor]:
+    """Per-image CAM-vs-input measures {name: (N,)} of CAM_QUALITY; model in eval mode."""
+    return test_pass(model, split, spec, cam_target, batch_size)[1]
 
 
 def cam_distances(model, split: Split, spec, cam_target: str, batch_size: int = 500) -> torch.Tensor:
@@ -80,13 +75,13 @@ def pick_failures(labels: np.ndarray, preds: np.ndarray, confs: np.ndarray,
 
 def evaluate(model, test: Split, spec, cam_target: str, threshold: float = 0.9) -> tuple[dict, dict, dict]:
     """Returns (summary for eval.json, per-sample predictions, failure cases)."""
-    preds_t, confs_t = predict(model, test, spec)
+    probs, quality = test_pass(model, test, spec, cam_target)
+    confs_t, preds_t = probs.max(dim=1)
     labels = test.labels.cpu().numpy()
     preds, confs = preds_t.cpu().numpy(), confs_t.cpu().numpy()
     correct = preds == labels
     conf_matrix = np.zeros((10, 10), dtype=np.int64)
     np.add.at(conf_matrix, (labels, preds), 1)
-    quality = cam_quality(model, test, spec, cam_target)
 
     summary = {
         "n_test": int(len(labels)),

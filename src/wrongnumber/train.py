@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import ctypes
+import json
 import os
 import platform
 import time
@@ -20,16 +21,17 @@ import torch
 import torch.nn.functional as F
 
 from . import runinfo
-from .cam import (CAM_TARGETS, CAM_WEIGHTS, grad_cam_from_outputs, logits_and_cams,
-                  select_targets)
+from .cam import (CAM_TARGETS, CAM_WEIGHTS, forward_for_cam, grad_cam_from_outputs,
+                  logits_and_cams, select_targets)
 from .data import DataBundle, Split, to_model_input
+from .early_stopping import MONITORS, EarlyStopping
 from .losses import (CLASSIFICATION_LOSSES, PAIR_LABELS, classification_loss, contrastive_loss,
                      pair_labels, total_loss)
 from .models import MODELS, build_model
 from . import perturb
 
 VARIANTS = ("C", "R")
-EARLY_STOP_ON = ("total", "ce")
+EARLY_STOP_ON = tuple(MONITORS)                         # total | ce | accuracy
 SUBSETS = ("none", "train", "pooled", "test")
 MEMORY_FORMATS = ("contiguous", "channels_last")
 COMPILE_MODES = ("none", "default")                     # torch.compile mode
@@ -49,7 +51,7 @@ class TrainConfig:
     backbone: str = "paper_cnn"
     seed: int = 0
     max_epochs: int = 50
-    patience: int = 3                      # epochs without val-loss improvement before stopping
+    patience: int = 3                      # epochs without improvement before stopping
     batch_size: int = 64                   # not in the paper
     lr: float = 1e-3                       # the paper: Adam, 1/1000
     val_fraction: float = 0.1
@@ -61,19 +63,21 @@ class TrainConfig:
     contrastive_weight: float = 1.0        # lambda; the paper: L_TOT = L_CE + L_L
     subset: str = "none"                   # reading of "subset of 15 %", see data.py
     subset_fraction: float = 0.15
-    early_stop_on: str = "total"           # the validation loss watched: total | ce
+    early_stop_on: str = "total"           # the validation quantity watched: total | ce | accuracy
+    min_delta: float = 0.0                 # smallest change that counts as an improvement
     # Training modifications of the benchmark-reliability study (Gomez & Mouchere); the
     # defaults are the paper's training.
     classification_loss: str = "ce"        # ce | focal
     focal_gamma: float = 2.0               # gamma of the focal loss (Lin et al.'s default)
     perturbation: str = "none"             # none | mask: train on partly deleted images (perturb.py)
     perturbation_prob: float = 0.5         # share of training images perturbed
-    # Speed settings (benchmarks/README.md). The defaults reproduce a run bit for bit; the others
-    # change the floating-point summation order (compile also the dropout random stream), so
-    # their results differ in the last bits at first and then drift apart as training goes on.
-    memory_format: str = "contiguous"      # contiguous | channels_last (NHWC convolutions)
+    # Speed settings (benchmarks/README.md). Every value is deterministic (same seed, same bytes);
+    # the defaults are the fastest on CPU. Another value changes the floating-point summation
+    # order (compile also the dropout random stream), so its results differ in the last bits at
+    # first and then drift apart as training goes on.
+    memory_format: str = "channels_last"   # channels_last (NHWC) | contiguous (NCHW)
     compile: str = "none"                  # none | default: torch.compile trunk and head
-    adam_impl: str = "auto"                # auto | foreach | fused
+    adam_impl: str = "fused"               # fused | foreach | auto (torch's pick: a for-loop on CPU)
     amp: str = "none"                      # none | bf16: autocast the forward (for CUDA)
 
     def validate(self) -> "TrainConfig":
@@ -90,7 +94,7 @@ class TrainConfig:
         checks = {"max_epochs": self.max_epochs >= 1, "patience": self.patience >= 1,
                   "batch_size": self.batch_size >= 2, "lr": self.lr > 0,
                   "val_fraction": 0 < self.val_fraction < 1, "dropout": 0 <= self.dropout < 1,
-                  "margin": self.margin >= 0, "contrastive_weight": self.contrastive_weight >= 0,
+                  "margin": self.margin >= 0, "min_delta": self.min_delta >= 0, "contrastive_weight": self.contrastive_weight >= 0,
                   "subset_fraction": 0 < self.subset_fraction <= 1, "focal_gamma": self.focal_gamma >= 0,
                   "perturbation_prob": 0 <= self.perturbation_prob <= 1}
         for name, ok in checks.items():
@@ -119,7 +123,7 @@ def step_losses(model, x, x01, y, cfg: TrainConfig):
     validation measures it for both variants instead.
     """
     with torch.autocast(x.device.type, torch.bfloat16, enabled=cfg.amp == "bf16"):
-        logits, feats = model(x)                                     # (B, 10), (B, 128, 7, 7)
+        logits, feats, site = forward_for_cam(model, x)              # (B, 10), (B, 128, 7, 7), ...
     logits = logits.float()  # losses in float32 under autocast; a no-op (same tensor) otherwise
     cls, ce = classification_terms(logits, y, cfg)
     correct = (logits.detach().argmax(dim=1) == y).sum()  # running training accuracy
@@ -127,7 +131,7 @@ def step_losses(model, x, x01, y, cfg: TrainConfig):
         zero = ce.new_zeros(())
         return cls, ce, zero, zero.long(), correct
     cam = grad_cam_from_outputs(logits, feats, select_targets(logits, y, cfg.cam_target),
-                                cfg.cam_weights)                     # (B, 1, 28, 28)
+                                cfg.cam_weights, site=site)          # (B, 1, 28, 28)
     con, nan_hit = contrastive_loss(cam, x01, pair_labels(logits, y, cfg.pair_label), cfg.margin)
     return total_loss(cls, con, cfg.contrastive_weight), ce, con, nan_hit, correct
 
@@ -172,6 +176,14 @@ def keep_freed_memory() -> None:
     libc.mallopt(m_trim_threshold, 1 << 30)      # give the heap back only above 1 GiB free
 
 
+def to_memory_format(model: torch.nn.Module, cfg: TrainConfig) -> torch.nn.Module:
+    """The model in the run's memory format; NHWC lets BatchNorm and pooling vectorise over
+    channels on CPU. Evaluation uses it too: the same layout, the same kernels as in training."""
+    if cfg.memory_format == "channels_last":
+        return model.to(memory_format=torch.channels_last)
+    return model
+
+
 def build_training(cfg: TrainConfig, device: torch.device):
     """(model, net, optimiser) as train() starts them; the benchmark builds them the same way.
 
@@ -181,9 +193,7 @@ def build_training(cfg: TrainConfig, device: torch.device):
     if device.type == "cpu":
         keep_freed_memory()
     torch.manual_seed(cfg.seed)  # initialisation and dropout masks
-    model = build_model(cfg.backbone, dropout=cfg.dropout).to(device)
-    if cfg.memory_format == "channels_last":  # NHWC: BatchNorm and pooling vectorise over channels
-        model = model.to(memory_format=torch.channels_last)
+    model = to_memory_format(build_model(cfg.backbone, dropout=cfg.dropout).to(device), cfg)
     impl = {"auto": {}, "foreach": {"foreach": True}, "fused": {"fused": True}}[cfg.adam_impl]
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, **impl)
     net = model if cfg.compile == "none" else CompiledNet(model, cfg.compile)
@@ -241,9 +251,20 @@ def probe_cams(model, probes: Split, spec, cfg: TrainConfig) -> np.ndarray:
     return cams[:, 0].cpu().numpy().astype(np.float32)
 
 
+def clock(device: torch.device) -> float:
+    """perf_counter after the device's queued kernels finish (a CUDA sync point: one per phase)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    return time.perf_counter()
+
+
 def train(cfg: TrainConfig, data: DataBundle, out_dir: str | Path, device: torch.device,
-          resume: bool = False, log=print) -> dict:
-    """Train, write the run folder (see docs/outputs.md) and return the metrics dict."""
+          resume: bool = False, log=print, keep_epoch_states: bool = False) -> dict:
+    """Train, write the run folder (see docs/outputs.md) and return the metrics dict.
+
+    `keep_epoch_states` also writes every epoch's weights (`epoch_states.pt`, ~1.6 MB an epoch
+    for the paper's CNN), from which `restop` derives the run another early-stopping rule gives.
+    """
     cfg.validate()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -255,8 +276,9 @@ def train(cfg: TrainConfig, data: DataBundle, out_dir: str | Path, device: torch
     model, net, opt = build_training(cfg, device)
     order = torch.Generator().manual_seed(cfg.seed)  # batch order, on the CPU on every device
     perturb_gen = perturb.generator(cfg.seed)  # used only by --perturbation mask
-    history, epoch_seconds, cams = [], [], []
-    best_val, best_epoch, best_state, bad_epochs, start = float("inf"), 0, None, 0, 1
+    history, epoch_seconds, phases, cams, kept = [], [], [], [], {}
+    rule = EarlyStopping(cfg.early_stop_on, cfg.patience, cfg.min_delta)
+    best_state, start = None, 1
 
     if resume and ckpt_path.exists():
         ck = torch.load(ckpt_path, map_location=device, weights_only=False)
@@ -272,19 +294,18 @@ def train(cfg: TrainConfig, data: DataBundle, out_dir: str | Path, device: torch
         torch.set_rng_state(ck["cpu_rng"])
         if device.type == "cuda" and ck["cuda_rng"] is not None:
             torch.cuda.set_rng_state(ck["cuda_rng"], device)
-        history, epoch_seconds, cams = ck["history"], ck["epoch_seconds"], ck["cams"]
-        best_val, best_epoch, best_state, bad_epochs = (ck["best_val"], ck["best_epoch"],
-                                                        ck["best_state"], ck["bad_epochs"])
+        history, epoch_seconds, phases, cams = (ck["history"], ck["epoch_seconds"],
+                                                ck["epoch_phases"], ck["cams"])
+        rule, best_state, kept = EarlyStopping(**ck["early_stopping"]), ck["best_state"], ck["kept"]
         start = ck["epoch"] + 1
         log(f"resuming {out} after epoch {ck['epoch']}")
 
     spec, train_split = data.spec, data.train
     n = len(train_split.labels)
-    stopped_early = bool(history) and bad_epochs >= cfg.patience
     for epoch in range(start, cfg.max_epochs + 1):
-        if stopped_early:
+        if rule.stop:
             break
-        t0 = time.perf_counter()
+        t0 = clock(device)
         model.train()
         perm = torch.randperm(n, generator=order).to(device)
         # Running sums stay on the device: no host sync inside the step.
@@ -297,24 +318,23 @@ def train(cfg: TrainConfig, data: DataBundle, out_dir: str | Path, device: torch
             sums += train_step(net, opt, train_split.images[idx], train_split.labels[idx],
                                spec, cfg, perturb_gen)
             seen += len(idx)
+        t1 = clock(device)
         val = validate(model, data.val, spec, cfg)
+        t2 = clock(device)
         cams.append(probe_cams(model, data.probes, spec, cfg))
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)  # count the epoch's queued kernels in its time
-        epoch_seconds.append(time.perf_counter() - t0)
+        t3 = clock(device)
+        epoch_seconds.append(t3 - t0)
+        phases.append({"train": t1 - t0, "validate": t2 - t1, "probes": t3 - t2})
 
         total, ce, con, nan, correct = sums.tolist()
         row = {"epoch": epoch, "train_loss": total / seen, "train_ce": ce / seen,
                "train_contrastive": con / seen, "train_accuracy": correct / seen,
                "nan_guard_hits": int(nan), **val}
         history.append(row)
-        watched = row["val_loss"] if cfg.early_stop_on == "total" else row["val_ce"]
-        if watched < best_val:
-            best_val, best_epoch, bad_epochs = watched, epoch, 0
+        if rule.update(epoch, row):
             best_state = copy.deepcopy(model.state_dict())
-        else:
-            bad_epochs += 1
-        stopped_early = bad_epochs >= cfg.patience
+        if keep_epoch_states:  # for `wrongnumber restop`: any rule that stops by now, exactly
+            kept[epoch] = copy.deepcopy(model.state_dict())
         guard = f"  NaN guard zeroed {int(nan)} batches" if nan else ""
         log(f"epoch {epoch:3d}  loss {row['train_loss']:.4f} (ce {row['train_ce']:.4f} "
             f"con {row['train_contrastive']:.4f})  val_loss {row['val_loss']:.4f}  "
@@ -325,21 +345,26 @@ def train(cfg: TrainConfig, data: DataBundle, out_dir: str | Path, device: torch
               "perturb_rng": perturb_gen.get_state(),
               "cpu_rng": torch.get_rng_state(),
               "cuda_rng": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
-              "history": history, "epoch_seconds": epoch_seconds, "cams": cams,
-              "best_val": best_val, "best_epoch": best_epoch, "best_state": best_state,
-              "bad_epochs": bad_epochs}
+              "history": history, "epoch_seconds": epoch_seconds, "epoch_phases": phases,
+              "cams": cams,
+              "early_stopping": asdict(rule), "best_state": best_state, "kept": kept}
         torch.save(ck, ckpt_path.with_suffix(".tmp"))
         os.replace(ckpt_path.with_suffix(".tmp"), ckpt_path)
 
     model.load_state_dict(best_state)  # early stopping restores the best weights
-    return write_run(out, cfg, data, model, history, epoch_seconds, cams, best_epoch,
-                     stopped_early, device)
+    if keep_epoch_states:
+        torch.save(kept, out / "epoch_states.pt")
+    return write_run(out, cfg, data, model, history, epoch_seconds, phases, cams, rule.best_epoch,
+                     rule.stop, device)
 
 
-def write_run(out: Path, cfg, data, model, history, epoch_seconds, cams, best_epoch,
+def write_run(out: Path, cfg, data, model, history, epoch_seconds, phases, cams, best_epoch,
               stopped_early, device) -> dict:
     """Write model, probes and timings, then metrics.json last: its presence marks completion."""
-    torch.save({"config": asdict(cfg), "state_dict": model.state_dict()}, out / "model.pt")
+    # The config through a JSON round trip: pickle writes a string shared by two fields once, so
+    # without it the bytes would depend on which equal strings are one object, not only on values.
+    config = json.loads(json.dumps(asdict(cfg)))
+    torch.save({"config": config, "state_dict": model.state_dict()}, out / "model.pt")
     with open(out / "probes.npz.tmp", "wb") as f:
         np.savez_compressed(f, images=data.probes.images.cpu().numpy(),
                             labels=data.probes.labels.cpu().numpy(),
@@ -350,6 +375,7 @@ def write_run(out: Path, cfg, data, model, history, epoch_seconds, cams, best_ep
         "device": device.type, "device_name": runinfo.device_name(device),
         "in_container": runinfo.in_container(), "container": runinfo.container(),
         "slurm_job_id": os.environ.get("SLURM_JOB_ID"), "epoch_seconds": epoch_seconds,
+        "epoch_phases": phases,
         "total_seconds": sum(epoch_seconds), "images_per_epoch": len(data.train.labels)})
     metrics = {"config": asdict(cfg), "seed": cfg.seed, "versions": runinfo.versions(),
                "device": device.type, "git_commit": runinfo.git_commit(), "data": data.provenance,

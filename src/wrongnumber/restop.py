@@ -1,0 +1,58 @@
+"""The run another early-stopping rule gives, derived from a run that trained at least as long.
+
+Training does not depend on the early-stopping rule until the rule stops it: the batches, the
+dropout masks and the weights of epoch e are the same under every rule that is still running
+at epoch e. So from a run trained with `--keep-epoch-states` (every epoch's weights) and its
+recorded validation history, `restop` writes exactly the run folder that training with another
+`early_stop_on` / `patience` / `min_delta` would have written: the history, timings and probe
+CAMs cut at the epoch the rule stops, the weights of its best epoch (tests/test_restop.py checks
+it byte for byte against training directly). It refuses when the source run ended before the
+rule would have decided.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .data import load_for_run
+from .early_stopping import replay
+from .models import build_model
+from .train import ConfigError, TrainConfig, to_memory_format, write_run
+
+
+def load_epoch_state(run: Path, epoch: int) -> dict:
+    path = run / "epoch_states.pt"
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: missing; train the source run with --keep-epoch-states")
+    return torch.load(path, map_location="cpu")[epoch]
+
+
+def restop(src: str | Path, out: str | Path, device: torch.device, *, early_stop_on: str,
+           patience: int, min_delta: float, data_dir=None, download_root=None) -> dict:
+    """Write the run folder `out` that training `src`'s options with this rule would give."""
+    src, out = Path(src), Path(out)
+    metrics = json.loads((src / "metrics.json").read_text())
+    cfg = replace(TrainConfig(**metrics["config"]), early_stop_on=early_stop_on,
+                  patience=patience, min_delta=min_delta).validate()
+    decision = replay(metrics["history"], cfg.early_stop_on, cfg.patience, cfg.min_delta,
+                      cfg.max_epochs)
+    if not decision["decided"]:
+        raise ConfigError(f"{src} trained {len(metrics['history'])} epochs, and the rule "
+                          f"early_stop_on={early_stop_on}, patience={patience}, min_delta={min_delta} "
+                          "had not stopped by then; train the source longer (--max-epochs, --patience)")
+    last, best = decision["stopped_epoch"], decision["best_epoch"]
+    model = to_memory_format(build_model(cfg.backbone, dropout=cfg.dropout).to(device), cfg)
+    model.load_state_dict(load_epoch_state(src, best))
+    data = load_for_run(cfg, metrics["data"], device, data_dir, download_root)
+    timings = json.loads((src / "timings.json").read_text())
+    with np.load(src / "probes.npz") as probes:
+        cams = list(probes["cams"][:last])
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "metrics.json").unlink(missing_ok=True)  # written last by write_run
+    return write_run(out, cfg, data, model, metrics["history"][:last],
+                     timings["epoch_seconds"][:last], timings["epoch_phases"][:last], cams, best,
+                     decision["stopped_early"], device)
