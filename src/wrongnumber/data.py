@@ -9,7 +9,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -37,25 +37,23 @@ class DatasetSpec:
     std: float
     classes: tuple[str, ...]
     torchvision_cls: type
-    official: dict[str, str | None]  # file name -> sha256 of the DECOMPRESSED bytes (None: unknown)
-    official_gz_md5: dict[str, str] = field(default_factory=dict)  # fallback: md5 of the original .gz
+    # file name -> SHA-256 of the DECOMPRESSED bytes of the official release: a recompressed copy
+    # (Debian's Fashion-MNIST, the vendored MNIST training images) is official too. The vendored
+    # copies in data/ list the same hashes in their SHA256SUMS (tests/test_vendored_data.py ties them).
+    official: dict[str, str]
 
 
 DATASETS = {
     "mnist": DatasetSpec(
         "mnist", 0.1307, 0.3081, tuple(str(d) for d in range(10)), torchvision.datasets.MNIST,
-        {"train-images-idx3-ubyte.gz": None,
+        {"train-images-idx3-ubyte.gz": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
          "train-labels-idx1-ubyte.gz": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
          "t10k-images-idx3-ubyte.gz": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
-         "t10k-labels-idx1-ubyte.gz": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"},
-        # The decompressed sha256 of the official MNIST train images could not be obtained offline, so
-        # that file is recognised by torchvision's md5 of the original .gz (only when the .gz is read).
-        {"train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873"}),
+         "t10k-labels-idx1-ubyte.gz": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"}),
     "fashion": DatasetSpec(
         "fashion", 0.2860, 0.3530,
         ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
          "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"), torchvision.datasets.FashionMNIST,
-        # Decompressed hashes, so Debian's recompressed copies are recognised too.
         {"train-images-idx3-ubyte.gz": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
          "train-labels-idx1-ubyte.gz": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
          "t10k-images-idx3-ubyte.gz": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
@@ -82,20 +80,19 @@ class DataBundle:
 
 def _read_one(folder: Path, name: str, magic: int) -> tuple[np.ndarray, dict]:
     gz, raw = folder / name, folder / name[:-3]
-    path = gz if gz.is_file() else raw  # torchvision's raw folder holds both; the .gz carries the md5
+    path = gz if gz.is_file() else raw  # torchvision's raw folder holds both
     if not path.is_file():
         raise DataError(f"{gz}: missing (looked for '{gz.name}' and '{raw.name}' in {folder}). Fix: "
-                        "pass --download-root DIR, or --data-dir pointing at a folder with the four IDX files "
-                        "(e.g. torchvision's cache <root>/MNIST/raw or <root>/FashionMNIST/raw).")
+                        "pass --data-dir pointing at a folder with the four IDX files (the repository's "
+                        "data/mnist or data/fashion-mnist), or --download-root DIR.")
     blob = path.read_bytes()
     info = {"read": path.name}
     if path == gz:
-        info["gz_md5"] = hashlib.md5(blob).hexdigest()
         try:
             blob = gzip.decompress(blob)
         except (OSError, EOFError, zlib.error) as e:
-            raise DataError(f"{path}: truncated or corrupt gzip ({e}). Fix: delete it and download "
-                            "it again (--download-root: torchvision verifies the md5).") from None
+            raise DataError(f"{path}: truncated or corrupt gzip ({e}). Fix: replace it with the original "
+                            "(git checkout data/ for the repository's copies).") from None
     fix = "Fix: replace it with the original IDX file."
     got = int.from_bytes(blob[:4], "big") if len(blob) >= 4 else None
     if got != magic:
@@ -117,8 +114,8 @@ def read_idx_folder(folder: str | Path) -> dict:
     """Read and check the four IDX files in `folder` (each as `<name>.gz`, else uncompressed `<name>`).
 
     Returns {"train_images", "train_labels", "test_images", "test_labels"}: uint8 torch tensors
-    ((N,28,28) / (N,)), and "files": {standard .gz name: {"read", "sha256" (decompressed), "count",
-    "gz_md5" (only if the .gz was read)}}. Any problem raises DataError naming the file.
+    ((N,28,28) / (N,)), and "files": {standard .gz name: {"read", "sha256" (decompressed), "count"}}.
+    Any problem raises DataError naming the file.
     """
     folder = Path(folder)
     out, files = {}, {}
@@ -138,25 +135,35 @@ def read_idx_folder(folder: str | Path) -> dict:
     return out
 
 
-def identify(spec: DatasetSpec, files: dict) -> dict:
+def identify(spec: DatasetSpec, files: dict) -> bool:
     """Per-file `official` flags (added in place) and True only if all four files are official."""
     for name, info in files.items():
-        sha = spec.official.get(name)
-        md5 = spec.official_gz_md5.get(name)
-        info["official"] = bool((sha and info["sha256"] == sha) or (md5 and info.get("gz_md5") == md5))
+        info["official"] = info["sha256"] == spec.official.get(name)
     return all(files.get(n, {}).get("official", False) for n in FILES.values())
 
 
 def download(name: str, root: str | Path) -> Path:
-    """Fetch both splits with torchvision (it verifies the md5s); return the raw folder with the files."""
+    """Fetch both splits with torchvision and return the raw folder with the four files, each checked
+    against the official SHA-256: a mirror serving other bytes is an error, never silent data."""
     spec = _spec(name)
     try:
         for train in (True, False):
             spec.torchvision_cls(str(root), train=train, download=True)
     except Exception as e:  # torchvision raises several types (URLError, RuntimeError, OSError)
         raise DataError(f"{spec.name}: download into {root} failed ({type(e).__name__}: {e}). Fix: "
-                        "check the network, or pass --data-dir with the four IDX files.") from e
-    return Path(root) / spec.torchvision_cls.__name__ / "raw"
+                        "check the network, or use the repository's data/ folders (download: false, "
+                        "config/config.yaml).") from e
+    folder = Path(root) / spec.torchvision_cls.__name__ / "raw"
+    files = read_idx_folder(folder)["files"]
+    identify(spec, files)
+    for fname, info in files.items():
+        if not info["official"]:
+            raise DataError(
+                f"{folder / info['read']}: downloaded, but not the official {fname} (SHA-256 of the "
+                f"decompressed bytes {info['sha256']}, official {spec.official[fname]}). Fix: delete "
+                f"{folder} and download again; to run on these files anyway, set download: false and "
+                f"point data.{spec.name}.train_dir/test_dir at {folder} (reported as official: false).")
+    return folder
 
 
 def stratified_split(labels: torch.Tensor, fraction: float,

@@ -1,8 +1,8 @@
 """Where inputs come from and what run folders say about themselves.
 
-- `assemble_data`: build one dataset folder (the four standard IDX .gz files) from a download,
-  or from a training folder plus a test folder (e.g. 5k real MNIST training images with the
-  official test set), and record the origin and SHA-256 of every file in SOURCES.json.
+- `assemble_data`: build one dataset folder (the four standard IDX .gz files) from a training
+  folder plus a test folder (the repository's data/mnist, data/fashion-mnist) or from a checked
+  download, and record the origin and SHA-256 of every file in SOURCES.json.
 - `load_runs`: read finished run and evaluation folders (docs/outputs.md) into `Run` records.
 - `environment`, `sha256_file`: what the report prints about the software and the outputs.
 """
@@ -32,9 +32,16 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
+def shown_path(path: str | Path) -> str:
+    """`path` relative to the working folder (the repository, for the workflow) when it lies inside,
+    so that provenance reads the same on every machine; else absolute."""
+    path = Path(os.path.abspath(path))
+    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
+
+
 def _copy_idx(src_dir: Path, name: str, dest: Path) -> dict:
-    """Copy `name` (.gz kept byte for byte, so its md5 still identifies official files), or gzip
-    its uncompressed twin (mtime 0: same bytes every time). Written via a temp file + rename."""
+    """Copy `name` (.gz kept byte for byte), or gzip its uncompressed twin (mtime 0: same bytes
+    every time). Written via a temp file + rename."""
     gz, raw = src_dir / name, src_dir / name[:-3]
     tmp = dest.with_name(dest.name + ".tmp")
     if gz.is_file():
@@ -48,15 +55,15 @@ def _copy_idx(src_dir: Path, name: str, dest: Path) -> dict:
         raise FileNotFoundError(f"{src_dir}: neither {name} nor {name[:-3]} is there; the folder must "
                                 "hold the standard IDX files (see config/README.md)")
     os.replace(tmp, dest)
-    return {"origin": str(origin.resolve()), "sha256_gz": sha256_file(dest)}
+    return {"origin": shown_path(origin), "sha256_gz": sha256_file(dest)}
 
 
 def assemble_data(dataset: str, out_dir: str | Path, *, train_dir: str | Path | None = None,
                   test_dir: str | Path | None = None, download_root: str | Path | None = None) -> dict:
     """Fill `out_dir` with the four IDX .gz files and SOURCES.json (written last); return it.
 
-    Either `download_root` (torchvision download, md5-checked, into that folder) or both
-    `train_dir` and `test_dir` (the same folder for a complete dataset).
+    Either both `train_dir` and `test_dir` (the same folder for a complete dataset) or
+    `download_root` (torchvision download into that folder; every file must be official).
     """
     if (download_root is None) == (train_dir is None or test_dir is None):
         raise ValueError("assemble-data: give --download-root, or both --train-dir and --test-dir")
@@ -66,13 +73,13 @@ def assemble_data(dataset: str, out_dir: str | Path, *, train_dir: str | Path | 
     if download_root is not None:
         from .data import download
         train_dir = test_dir = download(dataset, download_root)
-        how = f"torchvision download into {download_root}"
+        how = f"torchvision download into {shown_path(download_root)}, official SHA-256 checked"
     else:
         how = "train and test files from local folders"
     files = {name: _copy_idx(Path(train_dir), name, out / name) for name in TRAIN_FILES}
     files |= {name: _copy_idx(Path(test_dir), name, out / name) for name in TEST_FILES}
-    sources = {"dataset": dataset, "how": how, "train_dir": str(Path(train_dir).resolve()),
-               "test_dir": str(Path(test_dir).resolve()), "files": files}
+    sources = {"dataset": dataset, "how": how, "train_dir": shown_path(train_dir),
+               "test_dir": shown_path(test_dir), "files": files}
     tmp = out / "SOURCES.json.tmp"
     tmp.write_text(json.dumps(sources, indent=2, sort_keys=True) + "\n")
     os.replace(tmp, out / "SOURCES.json")
