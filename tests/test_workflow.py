@@ -83,7 +83,7 @@ def test_train_rule_declares_threads_and_gpu():
     assert out.returncode == 0, out.stdout + out.stderr
     train_jobs = re.findall(r"rule train:.*?resources: ([^\n]*)", out.stdout, re.DOTALL)
     assert train_jobs and all("gpu=1" in r for r in train_jobs)
-    assert "--threads 4 --claim-gpus 1 --resume" in out.stdout and "--download-root resources/downloads" in out.stdout
+    assert "--threads 4 --claim-gpus 1 --resume" in out.stdout and "--train-dir data/mnist" in out.stdout
 
 
 STUDIES = ("readings.yaml", "extension.yaml", "xai.yaml")

@@ -91,6 +91,7 @@ def load_finished_run(args):
 def cmd_evaluate(args) -> int:
     import numpy as np
     import pandas as pd
+    import torch
 
     from . import runinfo
     from .evaluate import evaluate
@@ -111,7 +112,8 @@ def cmd_evaluate(args) -> int:
     os.replace(out / "failures.npz.tmp", out / "failures.npz")
     record = {"dataset": cfg.dataset, "variant": cfg.variant, "seed": cfg.seed,
               "official": data.provenance["official"], "run": str(run), **summary,
-              "data": data.provenance, "versions": runinfo.versions(), "device": device.type}
+              "data": data.provenance, "versions": runinfo.versions(), "device": device.type,
+              "threads": torch.get_num_threads()}
     runinfo.write_json_atomic(out / "eval.json", record)
     print(f"{cfg.dataset}/{cfg.variant} seed {cfg.seed}: accuracy {100 * summary['accuracy']:.2f}% "
           f"({summary['true_predictions']} true, {summary['false_predictions']} false, "

@@ -359,7 +359,7 @@ def train(cfg: TrainConfig, data: DataBundle, out_dir: str | Path, device: torch
 
 
 def write_run(out: Path, cfg, data, model, history, epoch_seconds, phases, cams, best_epoch,
-              stopped_early, device) -> dict:
+              stopped_early, device, threads: int | None = None) -> dict:
     """Write model, probes and timings, then metrics.json last: its presence marks completion."""
     # The config through a JSON round trip: pickle writes a string shared by two fields once, so
     # without it the bytes would depend on which equal strings are one object, not only on values.
@@ -377,8 +377,10 @@ def write_run(out: Path, cfg, data, model, history, epoch_seconds, phases, cams,
         "slurm_job_id": os.environ.get("SLURM_JOB_ID"), "epoch_seconds": epoch_seconds,
         "epoch_phases": phases,
         "total_seconds": sum(epoch_seconds), "images_per_epoch": len(data.train.labels)})
+    # CPU results depend on the thread count (kernels split their sums across threads), so it
+    # is part of what made them: the same seed, config and threads give the same bytes.
     metrics = {"config": asdict(cfg), "seed": cfg.seed, "versions": runinfo.versions(),
-               "device": device.type, "git_commit": runinfo.git_commit(), "data": data.provenance,
+               "device": device.type, "threads": threads or torch.get_num_threads(), "git_commit": runinfo.git_commit(), "data": data.provenance,
                "n_params": sum(p.numel() for p in model.parameters()), "history": history,
                "best_epoch": best_epoch, "stopped_epoch": history[-1]["epoch"],
                "stopped_early": stopped_early}

@@ -5,7 +5,7 @@ import shlex
 
 from snakemake.utils import validate
 
-from wrongnumber import extension, readings, xai
+from wrongnumber import extension, readings, stopping, xai
 from wrongnumber import runspec
 from wrongnumber.runspec import NAME_REGEX, parse_run_name
 
@@ -78,7 +78,11 @@ def train_flags(wildcards):
     opts = base_options(wildcards.dataset)
     variant, overrides = parse_run_name(wildcards.variant, opts)
     opts.update(overrides, variant=variant)
-    return " ".join(f"--{k.replace('_', '-')} {v}" for k, v in sorted(opts.items()))
+    flags = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in sorted(opts.items()))
+    run = f"results/{wildcards.dataset}/{wildcards.variant}/{wildcards.backbone}/seed{wildcards.seed}"
+    if run in study_runs("stopping"):  # its rules are replayed on every epoch's weights
+        flags += " --keep-epoch-states"
+    return flags
 
 
 def resolved_config_json():
@@ -101,12 +105,13 @@ def study_runs(name):
     study = config.get(name)
     if not study:
         return []
-    planner = {"readings": readings, "extension": extension, "xai": xai}[name]
+    planner = {"readings": readings, "extension": extension, "xai": xai, "stopping": stopping}[name]
     return [run_path(r) for r in planner.expand(study, study_bases())]
 
 
 def all_study_evals():
-    return [f"{r}/eval/eval.json" for s in ("readings", "extension", "xai") for r in study_runs(s)]
+    return [f"{r}/eval/eval.json" for s in ("readings", "extension", "xai", "stopping")
+            for r in study_runs(s)]
 
 
 STUDY_RESULTS = {"readings": "results/readings/readings.json",
