@@ -240,6 +240,38 @@ def cmd_readings(args) -> int:
     return 0
 
 
+def cmd_stopping(args) -> int:
+    from . import runinfo, stopping
+    from .restop import evaluate_epochs
+    from .runinfo import write_json_atomic
+    from .runspec import bases
+    from .tables import load_reported, write_tables
+
+    config = _study_config(args.config, "stopping", "config/stopping.yaml")
+    study = config["stopping"]
+    planned = stopping.expand(study, bases(config))
+    if len(planned) != len(args.runs):
+        raise ValueError(f"--runs: {len(args.runs)} folders for the {len(planned)} runs the study plans")
+    paths = {(r["name"], r["seed"]): Path(p) for r, p in zip(planned, args.runs)}
+    histories = {key: json.loads((path / "metrics.json").read_text())["history"]
+                 for key, path in paths.items()}
+    decisions = stopping.decide(study, histories, config["train"]["max_epochs"])
+    device = runinfo.resolve_device(args.device)
+    evals = {}
+    for key, path in paths.items():
+        epochs = {d["best_epoch"] for (k, _), d in decisions.items() if k == key and d["decided"]}
+        for epoch, summary in evaluate_epochs(path, epochs, device, args.low_confidence).items():
+            evals[key, epoch] = summary
+    result = stopping.score(study, planned, decisions, evals, load_reported(args.reported)["numbers"])
+    out = Path(args.out_dir)
+    write_tables({"ranking": {"title": "Channel-weight readings x early-stopping rules, ranked "
+                              "against the paper's Table 1 and stopping epochs",
+                              "rows": stopping.table_rows(result)}}, out)
+    write_json_atomic(out / "stopping.json", result)
+    print(out / "stopping.json", flush=True)
+    return 0
+
+
 def cmd_extension(args) -> int:
     from . import extension
     from .provenance import load_runs
@@ -398,6 +430,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", required=True, help="the resolved workflow config (JSON) with its `readings` section")
     p.add_argument("--out-dir", required=True)
     p.set_defaults(func=cmd_readings)
+
+    p = sub.add_parser("stopping", help="replay every early-stopping rule on the study's long runs and "
+                       "score each (reading, rule) against the paper")
+    p.add_argument("--runs", nargs="+", required=True, help="the study's run folders, in its planned order")
+    p.add_argument("--config", required=True, help="the resolved workflow config (JSON) with its `stopping` section")
+    p.add_argument("--reported", required=True, help="paper/reported.yaml")
+    p.add_argument("--low-confidence", type=float, default=0.9)
+    p.add_argument("--out-dir", required=True)
+    add_device(p)
+    p.set_defaults(func=cmd_stopping)
 
     p = sub.add_parser("extension", help="the six-seed backbone study: summaries, paired tests, plots")
     p.add_argument("--runs", nargs="+", required=True, help="finished run folders of the study")

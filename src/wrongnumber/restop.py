@@ -56,3 +56,22 @@ def restop(src: str | Path, out: str | Path, device: torch.device, *, early_stop
     return write_run(out, cfg, data, model, metrics["history"][:last],
                      timings["epoch_seconds"][:last], timings["epoch_phases"][:last], cams, best,
                      decision["stopped_early"], device, threads=metrics["threads"])
+
+
+def evaluate_epochs(run: str | Path, epochs, device: torch.device, threshold: float,
+                    data_dir=None, download_root=None) -> dict[int, dict]:
+    """{epoch: eval.json's summary} of a run's kept weights at each of `epochs` on its test
+    set: what `evaluate` would report had training stopped and restored that epoch."""
+    from .evaluate import evaluate
+
+    run = Path(run)
+    metrics = json.loads((run / "metrics.json").read_text())
+    cfg = TrainConfig(**metrics["config"])
+    data = load_for_run(cfg, metrics["data"], device, data_dir, download_root)
+    states = torch.load(run / "epoch_states.pt", map_location=device)
+    model = to_memory_format(build_model(cfg.backbone, dropout=cfg.dropout).to(device), cfg)
+    out = {}
+    for epoch in sorted(set(epochs)):
+        model.load_state_dict(states[epoch])
+        out[epoch] = evaluate(model, data.test, data.spec, cfg.cam_target, threshold)[0]
+    return out

@@ -40,6 +40,7 @@ localrules:
     readings,
     xai,
     extension,
+    stopping,
 
 
 wildcard_constraints:

@@ -92,6 +92,35 @@ rule xai:
         "> {log} 2>&1"
 
 
+# Every early-stopping rule replayed on the long runs, each (reading, rule) scored (config/stopping.yaml).
+rule stopping:
+    input:
+        config="results/config.json",
+        reported="paper/reported.yaml",
+        metrics=[f"{r}/metrics.json" for r in study_runs("stopping")],
+        data=expand("resources/data/{dataset}/{name}", dataset=config.get("stopping", {}).get("dataset", "mnist"),
+                    name=IDX_FILES),
+    output:
+        json="results/stopping/stopping.json",
+        ranking=expand("results/stopping/ranking.{ext}", ext=["csv", "md", "tex"]),
+    params:
+        runs=study_runs("stopping"),
+        out=lambda wildcards, output: os.path.dirname(output.json),
+        low_confidence=config["evaluate"]["low_confidence"],
+        device=config["device"],
+    threads: config["threads"]
+    conda:
+        "../envs/wrongnumber.yaml"
+    log:
+        "results/logs/stopping.log",
+    benchmark:
+        "results/benchmarks/stopping.tsv"
+    shell:
+        "wrongnumber stopping --config {input.config} --reported {input.reported} --runs {params.runs} "
+        "--low-confidence {params.low_confidence} --device {params.device} --threads {threads} "
+        "--out-dir {params.out} > {log} 2>&1"
+
+
 rule extension:
     input:
         config="results/config.json",
