@@ -272,6 +272,18 @@ def cmd_stopping(args) -> int:
     return 0
 
 
+def cmd_check_reference(args) -> int:
+    from .reference import compare
+
+    result = compare(args.reference, args.results, args.runs)
+    for run, key, want, have in result["moved"]:
+        mark = "MOVED" if (run, key, want, have) in result["failures"] else "moved (within tolerance)"
+        print(f"{mark}: {run} {key}: reference {want}, this run {have}", flush=True)
+    print(f"{result['checked']} numbers checked against {args.reference}: {result['verdict']}; "
+          f"{len(result['moved'])} differ, {len(result['failures'])} beyond what that allows", flush=True)
+    return 1 if result["failures"] else 0
+
+
 def cmd_extension(args) -> int:
     from . import extension
     from .provenance import load_runs
@@ -440,6 +452,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out-dir", required=True)
     add_device(p)
     p.set_defaults(func=cmd_stopping)
+
+    p = sub.add_parser("check-reference", help="compare a fresh run's Table 1 numbers and stopping "
+                       "epochs with the committed reference run (exit 1 naming each number that moved)")
+    p.add_argument("--reference", default="paper/regenerated", help="the reference's root folder")
+    p.add_argument("--results", default=".", help="the fresh run's root folder")
+    p.add_argument("--runs", nargs="+", required=True,
+                   help="run folders relative to both roots, e.g. results/mnist/R/paper_cnn/seed0")
+    p.set_defaults(func=cmd_check_reference)
 
     p = sub.add_parser("extension", help="the six-seed backbone study: summaries, paired tests, plots")
     p.add_argument("--runs", nargs="+", required=True, help="finished run folders of the study")

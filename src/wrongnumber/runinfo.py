@@ -15,9 +15,12 @@ from . import __version__
 
 
 def versions() -> dict:
+    """Software versions, and the CPU instruction set torch dispatches to: CPU kernels differ
+    between AVX2 and AVX-512 builds of a sum, so it decides whether two CPUs agree bit for bit."""
     return {"python": platform.python_version(), "torch": torch.__version__,
             "torchvision": torchvision.__version__, "numpy": np.__version__,
-            "wrongnumber": __version__, "cuda": torch.version.cuda}
+            "wrongnumber": __version__, "cuda": torch.version.cuda,
+            "cpu_capability": torch.backends.cpu.get_cpu_capability()}
 
 
 def git_commit() -> str:

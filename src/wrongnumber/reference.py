@@ -1,0 +1,62 @@
+"""Does a fresh run reproduce the committed reference run (paper/regenerated/)?
+
+CI trains the paper's MNIST config for one seed and compares every Table 1 number of R and C,
+and the epochs they stopped at, with the reference for that seed. CPU training is deterministic
+for a given torch build, CPU instruction set (torch's `cpu_capability`) and thread count, so
+when all of them match the reference's the numbers must be equal, to the bit. When one differs
+(another CPU generation, another thread count) the kernels sum in another order, the runs drift
+apart and only closeness can be asked: within TOLERANCE, about the reference's seed-to-seed
+spread. Torch-free.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+# Table 1's quantities (eval.json) and the stopping epochs (metrics.json), per run
+EVAL_KEYS = ("accuracy", "true_predictions", "false_predictions", "true_low_confidence")
+METRICS_KEYS = ("stopped_epoch", "best_epoch")
+# What must match for bit equality: the software, the instruction set, the threads, the device.
+ENVIRONMENT = ("torch", "cpu_capability", "threads", "device")
+# When the environment differs: accuracy in percentage points, counts in images, epochs.
+TOLERANCE = {"accuracy": 0.5, "true_predictions": 50, "false_predictions": 50,
+             "true_low_confidence": 60, "stopped_epoch": 4, "best_epoch": 4}
+
+
+def _run_record(run: Path) -> dict:
+    metrics = json.loads((run / "metrics.json").read_text())
+    ev = json.loads((run / "eval" / "eval.json").read_text())
+    numbers = {k: ev[k] for k in EVAL_KEYS} | {k: metrics[k] for k in METRICS_KEYS}
+    numbers["accuracy"] = 100 * numbers["accuracy"]
+    env = {"torch": metrics["versions"]["torch"],
+           "cpu_capability": metrics["versions"].get("cpu_capability"),
+           "threads": metrics.get("threads"), "device": metrics["device"]}
+    return {"numbers": numbers, "environment": env}
+
+
+def compare(reference: str | Path, results: str | Path, runs: list[str]) -> dict:
+    """Compare each run (a path relative to both roots, e.g. results/mnist/R/paper_cnn/seed0
+    -> mnist/R/paper_cnn/seed0) of `results` with the reference. Returns {"exact": bool,
+    "why": str, "moved": [(run, quantity, reference value, value)], "checked": n}."""
+    moved, checked, exact, why = [], 0, True, []
+    for run in runs:
+        ref, got = _run_record(Path(reference) / run), _run_record(Path(results) / run)
+        differs = [k for k in ENVIRONMENT if ref["environment"][k] != got["environment"][k]]
+        if differs:
+            exact = False
+            why.append(f"{run}: " + ", ".join(f"{k} {ref['environment'][k]} -> {got['environment'][k]}"
+                                              for k in differs))
+        for key, want in ref["numbers"].items():
+            have = got["numbers"][key]
+            checked += 1
+            if have != want:
+                moved.append((run, key, want, have))
+    if exact:
+        failures = moved
+        verdict = "bit for bit: same torch, CPU instruction set, threads and device as the reference"
+    else:
+        failures = [m for m in moved if abs(m[3] - m[2]) > TOLERANCE[m[1]]]
+        verdict = ("within tolerance only, because " + "; ".join(why)
+                   + f" (tolerances: {', '.join(f'{k} {v}' for k, v in TOLERANCE.items())})")
+    return {"exact": exact, "verdict": verdict, "moved": moved, "failures": failures,
+            "checked": checked}

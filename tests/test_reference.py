@@ -1,0 +1,44 @@
+"""check-reference: equal numbers pass, a moved number fails naming it, another environment
+falls back to the stated tolerance."""
+import json
+from pathlib import Path
+
+from wrongnumber.cli import main
+
+RUN = "results/mnist/R/paper_cnn/seed0"
+
+
+def write(root: Path, accuracy=0.9844, stopped=9, threads=1, capability="AVX2"):
+    run = root / RUN
+    (run / "eval").mkdir(parents=True)
+    (run / "metrics.json").write_text(json.dumps({
+        "stopped_epoch": stopped, "best_epoch": stopped - 3, "threads": threads, "device": "cpu",
+        "versions": {"torch": "2.14.1", "cpu_capability": capability}}))
+    (run / "eval" / "eval.json").write_text(json.dumps({
+        "accuracy": accuracy, "true_predictions": round(accuracy * 10_000),
+        "false_predictions": 10_000 - round(accuracy * 10_000), "true_low_confidence": 119}))
+
+
+def test_equal_numbers_pass_bit_for_bit(tmp_path, capsys):
+    write(tmp_path / "ref"), write(tmp_path / "new")
+    assert main(["check-reference", "--reference", str(tmp_path / "ref"), "--results",
+                 str(tmp_path / "new"), "--runs", RUN]) == 0
+    assert "6 numbers checked" in capsys.readouterr().out
+
+
+def test_a_moved_number_fails_and_is_named(tmp_path, capsys):
+    write(tmp_path / "ref"), write(tmp_path / "new", stopped=10)
+    assert main(["check-reference", "--reference", str(tmp_path / "ref"), "--results",
+                 str(tmp_path / "new"), "--runs", RUN]) == 1
+    assert f"MOVED: {RUN} stopped_epoch: reference 9, this run 10" in capsys.readouterr().out
+
+
+def test_another_cpu_is_held_to_the_tolerance(tmp_path, capsys):
+    write(tmp_path / "ref"), write(tmp_path / "new", accuracy=0.9850, capability="AVX512")
+    assert main(["check-reference", "--reference", str(tmp_path / "ref"), "--results",
+                 str(tmp_path / "new"), "--runs", RUN]) == 0
+    out = capsys.readouterr().out
+    assert "within tolerance only" in out and "cpu_capability AVX2 -> AVX512" in out
+    write(tmp_path / "far", accuracy=0.9744, threads=2)
+    assert main(["check-reference", "--reference", str(tmp_path / "ref"), "--results",
+                 str(tmp_path / "far"), "--runs", RUN]) == 1
