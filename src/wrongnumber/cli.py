@@ -58,8 +58,8 @@ def cmd_restop(args) -> int:
 
     metrics = restop(args.run, args.out, runinfo.resolve_device(args.device),
                      early_stop_on=args.early_stop_on, patience=args.patience,
-                     min_delta=args.min_delta, data_dir=args.data_dir,
-                     download_root=args.download_root)
+                     min_delta=args.min_delta, max_epochs=args.max_epochs,
+                     data_dir=args.data_dir, download_root=args.download_root)
     print(f"{args.out}: best epoch {metrics['best_epoch']}, stopped at {metrics['stopped_epoch']} "
           f"(early: {metrics['stopped_early']})", flush=True)
     return 0
@@ -375,6 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--early-stop-on", required=True, choices=list(EARLY_STOP_ON))
     p.add_argument("--patience", type=int, required=True)
     p.add_argument("--min-delta", type=float, default=0.0)
+    p.add_argument("--max-epochs", type=int, default=None, help="the derived run's limit (default: the source's)")
     add_data_source(p, required=False)
     add_device(p)
     p.set_defaults(func=cmd_restop)

@@ -32,18 +32,22 @@ def load_epoch_state(run: Path, epoch: int) -> dict:
 
 
 def restop(src: str | Path, out: str | Path, device: torch.device, *, early_stop_on: str,
-           patience: int, min_delta: float, data_dir=None, download_root=None) -> dict:
-    """Write the run folder `out` that training `src`'s options with this rule would give."""
+           patience: int, min_delta: float, max_epochs: int | None = None, data_dir=None,
+           download_root=None) -> dict:
+    """Write the run folder `out` that training `src`'s options with this rule (and this
+    `max_epochs`, default the source's) would give."""
     src, out = Path(src), Path(out)
     metrics = json.loads((src / "metrics.json").read_text())
-    cfg = replace(TrainConfig(**metrics["config"]), early_stop_on=early_stop_on,
-                  patience=patience, min_delta=min_delta).validate()
+    source = TrainConfig(**metrics["config"])
+    cfg = replace(source, early_stop_on=early_stop_on, patience=patience, min_delta=min_delta,
+                  max_epochs=max_epochs or source.max_epochs).validate()
     decision = replay(metrics["history"], cfg.early_stop_on, cfg.patience, cfg.min_delta,
                       cfg.max_epochs)
     if not decision["decided"]:
         raise ConfigError(f"{src} trained {len(metrics['history'])} epochs, and the rule "
-                          f"early_stop_on={early_stop_on}, patience={patience}, min_delta={min_delta} "
-                          "had not stopped by then; train the source longer (--max-epochs, --patience)")
+                          f"early_stop_on={early_stop_on}, patience={patience}, min_delta={min_delta}, "
+                          f"max_epochs={cfg.max_epochs} had not stopped by then; train the source "
+                          "longer (--max-epochs, --patience)")
     last, best = decision["stopped_epoch"], decision["best_epoch"]
     model = to_memory_format(build_model(cfg.backbone, dropout=cfg.dropout).to(device), cfg)
     model.load_state_dict(load_epoch_state(src, best))
