@@ -248,3 +248,20 @@ def test_download_uses_torchvision_and_wraps_failures(tmp_path, monkeypatch):
     monkeypatch.setitem(D.DATASETS, "mnist", replace(D.DATASETS["mnist"], torchvision_cls=Offline))
     with pytest.raises(DataError, match="failed .*check the network"):
         D.download("mnist", tmp_path / "none")
+
+
+def test_normalization_readings_change_only_mean_and_std():
+    """The paper's constants per dataset; the slips swap in MNIST's (everywhere or at test time
+    only) or none; the images, splits and provenance stay the same."""
+    from wrongnumber.data import DATASETS, normalised
+    fashion, mnist = DATASETS["fashion"], DATASETS["mnist"]
+    assert normalised(fashion, "dataset") == (fashion, fashion)
+    train, test = normalised(fashion, "mnist_at_test")
+    assert (train.mean, train.std, test.mean, test.std) == (0.2860, 0.3530, 0.1307, 0.3081)
+    assert normalised(fashion, "mnist")[0].mean == normalised(fashion, "mnist")[1].mean == 0.1307
+    assert normalised(fashion, "none")[1].mean == 0.0 and normalised(fashion, "none")[1].std == 1.0
+    assert normalised(mnist, "mnist_at_test") == (mnist, mnist)  # a no-op on MNIST itself
+    base = load_dataset("fashion", data_dir=FIXTURES / "fashion-mini", seed=0)
+    slip = load_dataset("fashion", data_dir=FIXTURES / "fashion-mini", seed=0, normalization="mnist_at_test")
+    assert slip.spec == base.spec and slip.test_spec.mean == 0.1307
+    assert torch.equal(slip.test.images, base.test.images) and slip.provenance == base.provenance

@@ -43,7 +43,8 @@ def cmd_train(args) -> int:
     device = runinfo.resolve_device(args.device)
     data = load_dataset(cfg.dataset, data_dir=args.data_dir, download_root=args.download_root,
                         val_fraction=cfg.val_fraction, subset=cfg.subset,
-                        subset_fraction=cfg.subset_fraction, seed=cfg.seed, device=device)
+                        subset_fraction=cfg.subset_fraction, seed=cfg.seed, device=device,
+                        normalization=cfg.normalization)
     print(f"train {cfg.dataset}/{cfg.variant} seed {cfg.seed} on {device}: "
           f"{len(data.train.labels)} train, {len(data.val.labels)} val images "
           f"(official data: {data.provenance['official']})", flush=True)
@@ -99,7 +100,7 @@ def cmd_evaluate(args) -> int:
     if not 0 < args.low_confidence < 1:
         raise ValueError(f"--low-confidence must be in (0, 1), got {args.low_confidence}")
     run, metrics, cfg, device, data, model = load_finished_run(args)
-    summary, per_sample, failures = evaluate(model, data.test, data.spec, cfg.cam_target,
+    summary, per_sample, failures = evaluate(model, data.test, data.test_spec, cfg.cam_target,
                                              args.low_confidence)
 
     out = Path(args.out)
@@ -143,7 +144,7 @@ def cmd_xai_scores(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     (out / "scores.json").unlink(missing_ok=True)  # written last: marks a finished scoring
     t0 = time.perf_counter()
-    scores, maps = score_run(model, data.test, data.spec, options, args.qualitative)
+    scores, maps = score_run(model, data.test, data.test_spec, options, args.qualitative)
     seconds = time.perf_counter() - t0
     scores.to_csv(out / "scores.csv.gz.tmp", index=False, compression={"method": "gzip", "mtime": 0})
     os.replace(out / "scores.csv.gz.tmp", out / "scores.csv.gz")
@@ -352,6 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
         "margin": "contrastive margin m (Eq. 1)", "contrastive_weight": "lambda in CE + lambda*L",
         "subset": "reading of 'subset of 15 %%': none | train | pooled | test (see data.py)",
         "subset_fraction": "fraction for --subset",
+        "normalization": "input mean/std: dataset (the paper's) | mnist | mnist_at_test | none (slips, data.py)",
         "early_stop_on": "validation quantity watched: total (loss) | ce | accuracy",
         "min_delta": "smallest change of the watched quantity that counts as an improvement",
         "classification_loss": "classification term: ce (the paper) | focal (Lin et al. 2017)",

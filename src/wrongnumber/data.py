@@ -9,7 +9,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +23,11 @@ FILES = {  # key in read_idx_folder's result -> standard file name
     "test_labels": "t10k-labels-idx1-ubyte.gz",
 }
 SUBSETS = ("none", "train", "pooled", "test")
+# Which mean/std normalise the model's input. The paper: each dataset's own literature values.
+# The others are slips a reader could make, tried against the paper's Fashion-MNIST numbers
+# (config/readings.yaml): MNIST's constants everywhere, MNIST's at test time only (a train/test
+# transform mismatch), or none at all (the [0, 1] pixels).
+NORMALIZATIONS = ("dataset", "mnist", "mnist_at_test", "none")
 POOLED_TEST_FRACTION = 1 / 7  # the original 60k:10k = 6:1 train:test ratio
 
 
@@ -70,12 +75,13 @@ class Split:
 
 @dataclass(frozen=True)
 class DataBundle:
-    spec: DatasetSpec
+    spec: DatasetSpec       # the training, validation and probe images' normalisation
     train: Split
     val: Split
     test: Split
     probes: Split  # first image of each class in training-file order, before any subset/split
     provenance: dict
+    test_spec: DatasetSpec  # the test images' (differs from `spec` only under normalization=mnist_at_test)
 
 
 def _read_one(folder: Path, name: str, magic: int) -> tuple[np.ndarray, dict]:
@@ -201,9 +207,18 @@ def _spec(name: str) -> DatasetSpec:
     return DATASETS[name]
 
 
+def normalised(spec: DatasetSpec, normalization: str) -> tuple[DatasetSpec, DatasetSpec]:
+    """(training spec, test spec) under a NORMALIZATIONS reading: only mean/std change."""
+    if normalization not in NORMALIZATIONS:
+        raise DataError(f"normalization: unknown value {normalization!r}; choose one of {list(NORMALIZATIONS)}.")
+    mnist = replace(spec, mean=DATASETS["mnist"].mean, std=DATASETS["mnist"].std)
+    return {"dataset": (spec, spec), "mnist": (mnist, mnist), "mnist_at_test": (spec, mnist),
+            "none": (replace(spec, mean=0.0, std=1.0),) * 2}[normalization]
+
+
 def load_dataset(name: str, *, data_dir=None, download_root=None, val_fraction: float = 0.1,
                  subset: str = "none", subset_fraction: float = 0.15, seed: int = 0,
-                 device: str | torch.device = "cpu") -> DataBundle:
+                 device: str | torch.device = "cpu", normalization: str = "dataset") -> DataBundle:
     """Load `name` from `data_dir` (the four IDX files) or via torchvision into `download_root`.
 
     `subset` - readings of the paper's Fashion-MNIST "subset of 15 %" (fraction = `subset_fraction`):
@@ -215,8 +230,10 @@ def load_dataset(name: str, *, data_dir=None, download_root=None, val_fraction: 
       "test":   the whole training file; evaluation on a stratified `subset_fraction` of the test file.
     Then `val_fraction` of the training part goes, stratified, to validation (0 -> empty val).
     Randomness: torch.Generator().manual_seed(seed) on CPU, drawn subset first, then train/val.
+    `normalization`: see NORMALIZATIONS.
     """
     spec = _spec(name)
+    train_spec, test_spec = normalised(spec, normalization)
     if (data_dir is None) == (download_root is None):
         raise DataError("data_dir/download_root: give exactly one (--data-dir DIR or --download-root DIR).")
     if subset not in SUBSETS:
@@ -258,7 +275,7 @@ def load_dataset(name: str, *, data_dir=None, download_root=None, val_fraction: 
         return Split(x.to(device), y.to(device), i.to(device))
 
     bundle = DataBundle(
-        spec,
+        train_spec,
         train=split(tr_x[train_pos], tr_y[train_pos], tr_i[train_pos]),
         val=split(tr_x[val_pos], tr_y[val_pos], tr_i[val_pos]),
         test=split(te_x, te_y, te_i),
@@ -271,6 +288,7 @@ def load_dataset(name: str, *, data_dir=None, download_root=None, val_fraction: 
             "val_fraction": val_fraction, "seed": seed,
             "n_train": len(train_pos), "n_val": len(val_pos), "n_test": len(te_y),
         },
+        test_spec=test_spec,
     )
     if subset == "pooled":
         bundle.provenance["pooled_test_offset"] = len(raw["train_labels"])
@@ -285,5 +303,6 @@ def load_for_run(cfg, provenance: dict, device, data_dir=None, download_root=Non
         data_dir, download_root = (folder, None) if provenance["source"] == "data_dir" else (None, folder)
     return load_dataset(cfg.dataset, data_dir=data_dir, download_root=download_root,
                         val_fraction=cfg.val_fraction, subset=cfg.subset,
-                        subset_fraction=cfg.subset_fraction, seed=cfg.seed, device=device)
+                        subset_fraction=cfg.subset_fraction, seed=cfg.seed, device=device,
+                        normalization=cfg.normalization)
 

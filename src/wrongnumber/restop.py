@@ -77,5 +77,5 @@ def evaluate_epochs(run: str | Path, epochs, device: torch.device, threshold: fl
     out = {}
     for epoch in sorted(set(epochs)):
         model.load_state_dict(states[epoch])
-        out[epoch] = evaluate(model, data.test, data.spec, cfg.cam_target, threshold)[0]
+        out[epoch] = evaluate(model, data.test, data.test_spec, cfg.cam_target, threshold)[0]
     return out

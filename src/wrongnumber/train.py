@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from . import runinfo
 from .cam import (CAM_TARGETS, CAM_WEIGHTS, forward_for_cam, grad_cam_from_outputs,
                   logits_and_cams, select_targets)
-from .data import DataBundle, Split, to_model_input
+from .data import NORMALIZATIONS, DataBundle, Split, to_model_input
 from .early_stopping import MONITORS, EarlyStopping
 from .losses import (CLASSIFICATION_LOSSES, PAIR_LABELS, classification_loss, contrastive_loss,
                      pair_labels, total_loss)
@@ -63,6 +63,7 @@ class TrainConfig:
     contrastive_weight: float = 1.0        # lambda; the paper: L_TOT = L_CE + L_L
     subset: str = "none"                   # reading of "subset of 15 %", see data.py
     subset_fraction: float = 0.15
+    normalization: str = "dataset"         # input mean/std: the dataset's (the paper) or a slip, data.py
     early_stop_on: str = "total"           # the validation quantity watched: total | ce | accuracy
     min_delta: float = 0.0                 # smallest change that counts as an improvement
     # Training modifications of the benchmark-reliability study (Gomez & Mouchere); the
@@ -83,7 +84,7 @@ class TrainConfig:
     def validate(self) -> "TrainConfig":
         choices = {"variant": VARIANTS, "cam_target": CAM_TARGETS, "pair_label": PAIR_LABELS,
                    "cam_weights": CAM_WEIGHTS, "early_stop_on": EARLY_STOP_ON,
-                   "subset": SUBSETS, "backbone": tuple(MODELS), "dataset": ("mnist", "fashion"),
+                   "subset": SUBSETS, "normalization": NORMALIZATIONS, "backbone": tuple(MODELS), "dataset": ("mnist", "fashion"),
                    "classification_loss": CLASSIFICATION_LOSSES, "perturbation": perturb.PERTURBATIONS,
                    "memory_format": MEMORY_FORMATS, "compile": COMPILE_MODES,
                    "adam_impl": ADAM_IMPLS, "amp": AMP}
