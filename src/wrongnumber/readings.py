@@ -58,25 +58,42 @@ def readings(study: dict, base: dict) -> list[dict]:
     return unique
 
 
+def fashion_readings(study: dict, base: dict) -> list[dict]:
+    """Fashion-MNIST-only readings, as override dicts, each run with C and the default R: the
+    other readings of "subset of 15 %" (`fashion_subsets`), then the slips a reader could make
+    (`fashion_slips`, e.g. MNIST's normalisation at test time), searched for the paper's ~65 %."""
+    subsets = [{"subset": s} for s in study.get("fashion_subsets", []) if s != base["subset"]]
+    return subsets + [dict(slip) for slip in study.get("fashion_slips", [])]
+
+
+def seeds_of(study: dict, options: dict, base: dict) -> list[int]:
+    """A reading's seeds: the study's, plus `more_seeds.seeds` for the readings it lists (the
+    closest ones after a first pass with fewer seeds)."""
+    more = study.get("more_seeds") or {}
+    name = run_name("R", options, base)
+    listed = any(run_name("R", r, base) == name for r in more.get("readings", []))
+    return sorted(set(study["seeds"]) | set(more.get("seeds", []) if listed else []))
+
+
 def expand(study: dict, bases: dict[str, dict]) -> list[dict]:
     """Every run of the study: {"dataset", "name", "seed", "role"} with role = "C" (the
-    baseline), "R" (an R reading) or "subset" (a Fashion subset reading, C or R).
+    baseline), "R" (an R reading) or "subset" (a Fashion-only reading, C or R).
 
     `bases[dataset]` = the options of a run without overrides (runspec.parse_run_name's base).
-    MNIST: C and every R reading. Fashion: the same on the base subset reading, plus C and the
-    default R on every other subset of `fashion_subsets`.
+    MNIST: C and every R reading. Fashion: the same, plus C and the default R under every
+    `fashion_readings` entry. C runs take every seed any R reading has, for paired differences.
     """
     runs = []
     for dataset in DATASETS:
         base = bases[dataset]
-        names = [("C", run_name("C", {}, base))]
-        names += [("R", run_name("R", r, base)) for r in readings(study, base)]
+        r_seeds = [(run_name("R", r, base), seeds_of(study, r, base)) for r in readings(study, base)]
+        all_seeds = sorted({s for _, seeds in r_seeds for s in seeds})
+        named = [("C", run_name("C", {}, base), all_seeds)] + [("R", n, seeds) for n, seeds in r_seeds]
         if dataset == "fashion":
-            names += [("subset", run_name(v, {"subset": s}, base))
-                      for s in study.get("fashion_subsets", []) if s != base["subset"]
-                      for v in ("C", "R")]
+            named += [("subset", run_name(v, over, base), study["seeds"])
+                      for over in fashion_readings(study, base) for v in ("C", "R")]
         runs += [{"dataset": dataset, "name": n, "seed": s, "role": role}
-                 for role, n in names for s in study["seeds"]]
+                 for role, n, seeds in named for s in seeds]
     return runs
 
 
@@ -233,16 +250,15 @@ def score(study: dict, bases: dict[str, dict], runs, numbers: dict) -> dict:
                           c_fashion, paper, confidence)
         entries.append({"name": name, "options": describe_options(options, bases["mnist"]),
                         "fashion_subset": bases["fashion"]["subset"], "is_default": name == default_name, **s})
-    for subset in study.get("fashion_subsets", []):
-        if subset == bases["fashion"]["subset"]:
-            continue
-        over = {"subset": subset}
+    for over in fashion_readings(study, bases["fashion"]):
         s = score_reading(get("mnist", default_name), c_mnist,
                           get("fashion", run_name("R", over, bases["fashion"])),
                           get("fashion", run_name("C", over, bases["fashion"])), paper, confidence)
-        entries.append({"name": f"{default_name}, Fashion subset={subset}",
-                        "options": describe_options({}, bases["mnist"]), "fashion_subset": subset,
-                        "is_default": False, **s})
+        label = ", ".join(f"{k}={v}" for k, v in over.items())
+        entries.append({"name": f"{default_name}, Fashion {label}",
+                        "options": describe_options({}, bases["mnist"]),
+                        "fashion_subset": over.get("subset", bases["fashion"]["subset"]),
+                        "fashion_reading": label, "is_default": False, **s})
     entries.sort(key=lambda e: (round(e["distance"], 9), e["relative_distance"], e["own_distance"], e["name"]))
     for rank, e in enumerate(entries, 1):
         e["rank"] = rank
