@@ -14,8 +14,11 @@ validate(config, schema="../schemas/config.schema.yaml")
 
 DATASETS = ["mnist", "fashion"]
 FIGURES = ["fig1", "fig2", "fig3", "fig4", "fig5", "fig6", "fig7", "fig8"]
+# beyond the paper's own: R beside C, each probe's epoch strip, the low-confidence sweep, curves
+EXTRA_FIGURES = ["compare_mnist", *[f"strip_{d}" for d in DATASETS], "low_confidence_sweep",
+                 *[f"curves_{d}" for d in DATASETS]]
 RUN = "results/{dataset}/{variant}/{backbone}/seed{seed}"
-TABLES = ["table1", "table2", "timing", "fashion", "text", "low_confidence_sweep"]
+TABLES = ["table1", "table2", "timing", "fashion", "text", "table1_layout", "low_confidence_sweep"]
 RUN_FILES = ["metrics.json", "timings.json", "model.pt", "probes.npz",
              "eval/eval.json", "eval/predictions.csv", "eval/failures.npz"]
 IDX_FILES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
