@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import yaml
 
-from wrongnumber import figures, provenance, report, tables
+from wrongnumber import figures, provenance, report, table_files, tables
 
 ROOT = Path(__file__).parents[1]
 REPORTED = tables.load_reported(ROOT / "paper" / "reported.yaml")
@@ -87,7 +87,7 @@ def runs(tmp_path_factory):
 def drawn(runs, tmp_path_factory):
     """Tables and figures written once for the module: (results folder, tables written, manifest)."""
     out = tmp_path_factory.mktemp("out")
-    written = tables.write_tables(tables.build_tables(runs, COMPLEXITY, REPORTED), out / "tables")
+    written = table_files.write_tables(tables.build_tables(runs, COMPLEXITY, REPORTED), out / "tables")
     return out, written, figures.make_figures(runs, REPORTED["figures"], out / "figures", PAPER_COUNTS)
 
 

@@ -156,9 +156,8 @@ def more_low_confidence(get, min_ratio: float):
     scale = "" if {x.n_test for x in r + c} == {10_000} else \
         f" (counted over {f.number(r[0].n_test, 'images')}, put on the paper's scale)"
     pairs = _pairs(r, c)
-    evidence = [f"per 10,000 test images at threshold {thresholds.pop():g}{scale}: R {_pm(per(r), 'images')}; "
-                f"C {_pm(per(c), 'images')}",
-                _paired_line("R − C", per([a for a, _ in pairs]), per([b for _, b in pairs]), "images")]
+    evidence = [f"at threshold {thresholds.pop():g}{scale}: R {_pm(per(r), f.PER_10K)}; C {_pm(per(c), f.PER_10K)}",
+                _paired_line("R − C", per([a for a, _ in pairs]), per([b for _, b in pairs]), f.PER_10K)]
     ok = ratio >= min_ratio
     text = "∞" if ratio == float("inf") else f"{ratio:.2g}"
     return ok, f"R has {text}× C's count (needs ≥ {min_ratio:g}×; the paper: 4.0×)", evidence

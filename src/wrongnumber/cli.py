@@ -177,7 +177,8 @@ def cmd_assemble_data(args) -> int:
 
 def cmd_tables(args) -> int:
     from .provenance import load_runs
-    from .tables import build_tables, load_reported, write_tables
+    from .table_files import write_tables
+    from .tables import build_tables, load_reported
 
     tables = build_tables(load_runs(args.runs, args.evals), json.loads(Path(args.complexity).read_text()),
                           load_reported(args.reported))

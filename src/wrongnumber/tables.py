@@ -10,9 +10,7 @@ without a value, is an error.
 """
 from __future__ import annotations
 
-import json
 import math
-import os
 import statistics
 from pathlib import Path
 
@@ -29,7 +27,6 @@ SETTING_SAME, SETTING_DIFFERS = "setting: same as the paper's", "setting: differ
 DERIVED = "(derived)"  # key of a row computed from a paper number rather than printed in the paper
 NO_VERDICT = "derived: no verdict"
 STYLE = {REPRODUCED: "pass", NOT_REPRODUCED: "fail", NO_VERDICT: "derived"}  # any other verdict: "none"
-COLUMNS = ("quantity", "paper", "ours", "difference", "verdict", "key", "measured_as", "where")
 TABLES = {  # name -> (title, the reported.yaml key prefixes it holds)
     "table1": ("Table 1: MNIST test set, R and C", ("table1.",)),
     "table2": ("Table 2: model complexity", ("table2.",)),
@@ -291,52 +288,3 @@ def build_tables(runs, complexity: dict, reported: dict) -> dict:
             if blank:
                 raise ValueError(f"table {name}: row {r.get('quantity')!r} has no value in {blank}")
     return tables
-
-
-def _md(rows: list[dict], cols: list[str]) -> str:
-    esc = lambda v: str(v).replace("|", "\\|")
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    return "\n".join(lines + ["| " + " | ".join(esc(r[c]) for c in cols) + " |" for r in rows]) + "\n"
-
-
-TEX_ESCAPES = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "_": r"\_", "#": r"\#",
-               "$": r"\$", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
-               "^": r"\textasciicircum{}", "±": r"$\pm$", f.MINUS: "$-$", "×": r"$\times$",
-               "≤": r"$\le$", "≥": r"$\ge$"}
-
-
-def _tex(rows: list[dict], cols: list[str], title: str) -> str:
-    esc = lambda v: "".join(TEX_ESCAPES.get(ch, ch) for ch in str(v))
-    head = " & ".join(esc(c) for c in cols)
-    body = "\n".join(" & ".join(esc(r[c]) for c in cols) + r" \\" for r in rows)
-    return (f"% {title}\n\\begin{{tabular}}{{{'l' * len(cols)}}}\n\\hline\n{head} \\\\\n\\hline\n"
-            f"{body}\n\\hline\n\\end{{tabular}}\n")
-
-
-def _atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
-def write_tables(tables: dict, out_dir: str | Path) -> list[Path]:
-    """<name>.csv/.md/.tex per table and tables.json (all of them, for the report); paths written."""
-    import csv
-    import io
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, t in tables.items():
-        cols = t.get("columns") or ([c for c in COLUMNS if c in t["rows"][0]] if "key" in t["rows"][0]
-                                    else list(t["rows"][0]))
-        buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
-        w.writeheader()
-        w.writerows(t["rows"])
-        shown = [c for c in cols if c not in ("where", "measured_as")]
-        for ext, text in (("csv", buf.getvalue()), ("md", f"**{t['title']}**\n\n" + _md(t["rows"], shown)),
-                          ("tex", _tex(t["rows"], shown, t["title"]))):
-            _atomic(out / f"{name}.{ext}", text)
-            written.append(out / f"{name}.{ext}")
-    _atomic(out / "tables.json", json.dumps(tables, indent=2) + "\n")
-    return written + [out / "tables.json"]

@@ -1,6 +1,7 @@
 # Config validation, wildcard constraints and the helpers the rules share. Rules stay thin:
 # they call the `wrongnumber` CLI with flags built here from the validated config.
 import json
+import os
 import shlex
 
 from snakemake.utils import validate
@@ -82,6 +83,12 @@ def train_flags(wildcards):
     variant, overrides = parse_run_name(wildcards.variant, opts)
     opts.update(overrides, variant=variant)
     return " ".join(f"--{k.replace('_', '-')} {v}" for k, v in sorted(opts.items()))
+
+
+def config_names():
+    """The config files of this run in the order they apply: config/config.yaml, then --configfile's."""
+    names = [os.path.relpath(p) for p in workflow.configfiles]
+    return sorted(names, key=lambda n: n != "config/config.yaml")
 
 
 def resolved_config_json():

@@ -130,7 +130,7 @@ rule report:
         md="results/report/report.md",
     params:
         templates=lambda wildcards, input: os.path.dirname(input.templates[0]),
-        config_names=" ".join(shlex.quote(os.path.relpath(p)) for p in workflow.configfiles),
+        config_names=" ".join(shlex.quote(n) for n in config_names()),
         runs=runs(),
         evals=runs(f"{RUN}/eval"),
         out=lambda wildcards, output: os.path.dirname(output.html),
