@@ -90,8 +90,8 @@ def _assess_one(claim: dict, results: dict) -> dict:
 
 # ---- helpers: per-seed values, their summaries, pairing by seed ----
 
-def _pm(values, unit: str, scale: float = 1.0) -> str:
-    s = summarize([scale * v for v in values])
+def _pm(values, unit: str) -> str:
+    s = summarize(values)
     return f.spread(s["mean"], s["sd"], s["n"], unit)
 
 
