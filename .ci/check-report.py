@@ -1,4 +1,5 @@
-"""CI check of a finished workflow: the report holds every number of paper/reported.yaml.
+"""CI check of a finished workflow: the report holds every number of paper/reported.yaml and
+a verdict for every claim of paper/claims.yaml.
 
     python3 .ci/check-report.py [RESULTS] [--snakemake-report FILE] [--studies NAME ...]
 
@@ -22,6 +23,7 @@ def main() -> int:
     ap.add_argument("--studies", nargs="*", default=[], help="studies whose report sections must be present")
     args = ap.parse_args()
     keys = yaml.safe_load(Path("paper/reported.yaml").read_text())["numbers"]
+    claims = [c["id"] for c in yaml.safe_load(Path("paper/claims.yaml").read_text())["claims"]]
     problems = []
     for name in ("index.html", "report.md"):
         path = Path(args.results, "report", name)
@@ -33,6 +35,11 @@ def main() -> int:
             print(f"{path}: {len(text):,} characters, all {len(keys)} keys of paper/reported.yaml present")
     html = Path(args.results, "report", "index.html")
     html = html.read_text() if html.is_file() else ""
+    missing = [c for c in claims if f'id="claim-{c}"' not in html]
+    if missing:
+        problems.append(f"index.html: no verdict for the claims {missing}")
+    else:
+        print(f"index.html: a verdict for each of the {len(claims)} claims of paper/claims.yaml")
     for study in args.studies:
         start = html.find(f'<h2 id="{study}">')
         section = html[start:html.find("<h2", start + 1)] if start >= 0 else ""

@@ -188,7 +188,8 @@ def cmd_assemble_data(args) -> int:
 
 def cmd_tables(args) -> int:
     from .provenance import load_runs
-    from .tables import build_tables, load_reported, write_tables
+    from .table_files import write_tables
+    from .tables import build_tables, load_reported
 
     tables = build_tables(load_runs(args.runs, args.evals), json.loads(Path(args.complexity).read_text()),
                           load_reported(args.reported))
@@ -202,8 +203,9 @@ def cmd_figures(args) -> int:
     from .provenance import load_runs
     from .tables import load_reported
 
-    for fig in make_figures(load_runs(args.runs, args.evals), load_reported(args.reported)["figures"],
-                            args.out_dir):
+    reported = load_reported(args.reported)
+    paper_counts = {v: reported["numbers"][f"table1.{v}.true_low_confidence"]["value"] for v in ("R", "C")}
+    for fig in make_figures(load_runs(args.runs, args.evals), reported["figures"], args.out_dir, paper_counts):
         print(fig["id"], *fig["files"], flush=True)
     return 0
 
@@ -214,7 +216,8 @@ def cmd_report(args) -> int:
     for path in make_report(reported=args.reported, templates=args.templates, tables=args.tables,
                             figures=args.figures, run_dirs=args.runs, eval_dirs=args.evals,
                             config=args.config, sources=args.sources, bench=args.benchmarks,
-                            hashed=args.hash, out_dir=args.out_dir, studies=args.studies):
+                            hashed=args.hash, out_dir=args.out_dir, studies=args.studies,
+                            claims=args.claims, config_names=args.config_names):
         print(path, flush=True)
     return 0
 
@@ -491,6 +494,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="render index.html and report.md from paper/*.j2")
     add_runs(p)
     p.add_argument("--templates", required=True, help="folder with report.md.j2 and report.html.j2")
+    p.add_argument("--claims", required=True, help="paper/claims.yaml: the paper's claims and their tests")
+    p.add_argument("--config-names", nargs="*", default=[], help="the config files of the run (the scoreboard names them)")
     p.add_argument("--tables", required=True, help="tables.json written by `wrongnumber tables`")
     p.add_argument("--figures", required=True, help="figures.json written by `wrongnumber figures`")
     p.add_argument("--config", required=True, help="the resolved workflow config (JSON)")

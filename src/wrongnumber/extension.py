@@ -202,7 +202,7 @@ def write(result: dict, runs, out_dir) -> list:
     """extension.json, the tables (CSV, MD, TeX), the accuracy-vs-CAM plot and the snapshots."""
     from .runinfo import write_json_atomic
     from .study_figures import accuracy_vs_cam, snapshots
-    from .tables import write_tables
+    from .table_files import write_tables
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = write_tables(table_rows(result), out)

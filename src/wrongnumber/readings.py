@@ -345,7 +345,7 @@ def write(result: dict, out_dir) -> list:
     from pathlib import Path
 
     from .runinfo import write_json_atomic
-    from .tables import write_tables
+    from .table_files import write_tables
     out = Path(out_dir)
     from .study_figures import readings_distances
     paths = write_tables({"ranking": {"title": "Readings of the paper ranked by distance to its numbers",

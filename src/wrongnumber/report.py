@@ -1,9 +1,12 @@
 """The reproducibility report: results/ + paper/ -> index.html (self-contained) and report.md.
 
-A pure function of its inputs: the tables (tables.json), the figures (figures.json), the run
-and evaluation folders, the resolved workflow config, the data folders' SOURCES.json, the
-Snakemake benchmark files and the list of outputs to hash. Any missing value (None, "" or an
-undefined template variable) is an error, never a blank cell.
+For a reviewer: the paper's claims and their verdicts first (paper/claims.yaml, tested by
+`claims.assess` on the runs), then the tables, the figures, the studies, the readings of the
+paper's gaps, and the provenance folded away. A function of its inputs: the tables
+(tables.json), the figures (figures.json), the run and evaluation folders, the resolved
+workflow config and the names of its files, the data folders' SOURCES.json, the Snakemake
+benchmark files and the list of outputs to hash, plus the render date and the git commit. Any
+missing value (None, "" or an undefined template variable) is an error, never a blank cell.
 """
 from __future__ import annotations
 
@@ -12,14 +15,19 @@ import csv
 import hashlib
 import json
 import os
+import re
+import subprocess
 from collections import Counter
+from datetime import datetime, timezone
 from pathlib import Path
 
 import jinja2
 import yaml
 
-from . import provenance, runinfo
+from . import claims as claims_mod
+from . import evidence, provenance, runinfo
 from .losses import DISTANCE_EPS
+from .tables import DERIVED
 from .models import MODELS
 
 CODE_CONSTANTS = {  # `used: {code: ...}` in reported.yaml -> the value the code uses
@@ -49,7 +57,13 @@ def value_used(used: dict, runs, figure_specs: dict) -> str:
     raise ValueError(f"reported.yaml ambiguity: unknown `used` {used}")
 
 
-def data_provenance(runs, sources: list[Path]) -> list[dict]:
+def _rel(path: str, root: Path) -> str:
+    """A path as seen from the workflow's folder (results/..), when it lies inside it."""
+    p = Path(path)
+    return os.path.relpath(p, root) if p.is_absolute() and p.is_relative_to(root.resolve()) else str(path)
+
+
+def data_provenance(runs, sources: list[Path], root: Path = Path(".")) -> list[dict]:
     """Per dataset: what the runs read (files, hashes, official) and where the files came from."""
     origin = {}
     for path in sources:
@@ -61,9 +75,9 @@ def data_provenance(runs, sources: list[Path]) -> list[dict]:
         d = run.metrics["data"]
         src = origin.get(dataset)
         files = [{"name": n, "sha256": f["sha256"], "count": f["count"], "official": f["official"],
-                  "origin": src["files"][n]["origin"] if src else d["folder"]}
+                  "origin": _rel(src["files"][n]["origin"] if src else d["folder"], root)}
                  for n, f in sorted(d["files"].items())]
-        out.append({"dataset": dataset, "official": d["official"], "folder": d["folder"],
+        out.append({"dataset": dataset, "official": d["official"], "folder": _rel(d["folder"], root),
                     "how": src["how"] if src else f"--data-dir {d['folder']}",
                     "subset": d["subset"] if d["subset"] == "none" else f"{d['subset']} ({d['subset_fraction']:g})",
                     "n_train": d["n_train"], "n_val": d["n_val"], "n_test": d["n_test"], "files": files})
@@ -125,55 +139,98 @@ def _embed(obj, out_dir: Path):
     return obj
 
 
+VERDICT_STYLE = {claims_mod.HOLDS: "pass", claims_mod.FAILS: "fail", claims_mod.NOT_ASSESSED: "none"}
+
+
+def commit_link(commit: str) -> dict:
+    """{"commit", "url"}: the commit's web page when the checkout has a GitHub/GitLab-style remote."""
+    try:
+        remote = subprocess.run(["git", "remote", "get-url", "origin"], cwd=Path(__file__).parent,
+                                capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        remote = ""
+    m = re.match(r"(?:https://|git@)([^/:]+)[/:](.+?)(?:\.git)?$", remote)
+    sha = commit.removesuffix("+dirty")
+    return {"commit": commit} | ({"url": f"https://{m[1]}/{m[2]}/commit/{sha}"} if m and sha != "unknown" else {})
+
+
+def scoreboard(claim_list: list[dict], runs, data: list[dict], config_names: list[str]) -> dict:
+    """The claims with their styles, the verdict counts and the footer line: which config, how
+    many seeds, which data, the date."""
+    seeds = sorted({r.seed for r in runs})
+    counts = Counter(c["verdict"] for c in claim_list)
+    counts = {v: counts[v] for v in VERDICT_STYLE if counts[v]}  # holds, does not hold, not assessed
+    return {
+        "claims": [dict(c, style=VERDICT_STYLE[c["verdict"]]) for c in claim_list],
+        "counts": ", ".join(f"{n} {v}" for v, n in counts.items()),
+        "config": " + ".join(config_names) or "(not given)",
+        "seeds": f"{len(seeds)} seed{'s' if len(seeds) > 1 else ''} ({', '.join(map(str, seeds))})",
+        "data": "; ".join(f"{d['dataset']}: {'official' if d['official'] else 'not the official files'}, "
+                          f"{d['n_train']:,} train / {d['n_test']:,} test images" for d in data),
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def _figure(f: dict, out_dir: Path) -> dict:
+    png = Path(next(p for p in f["files"] if p.endswith(".png")))
+    return dict(f, png_rel=os.path.relpath(png, out_dir),
+                png_data="data:image/png;base64," + base64.b64encode(png.read_bytes()).decode())
+
+
 def build_context(reported: dict, tables: dict, figures: list[dict], runs, config: dict,
                   sources: list[Path], bench: list[Path], hashed: list[Path], out_dir: Path,
-                  studies: list[Path] = ()) -> dict:
+                  studies: list[Path] = (), claim_specs: list[dict] = (), config_names: list[str] = ()) -> dict:
     config_text = json.dumps(config, sort_keys=True)
+    root = Path(out_dir).parent.parent  # results/report -> the workflow's folder
     verdicts = Counter(r["verdict"] for t in tables.values() for r in t["rows"]
                        if r.get("key") in reported["numbers"])
-    data = data_provenance(runs, sources)
-    figs = []
-    for f in figures:
-        png = Path(next(p for p in f["files"] if p.endswith(".png")))
-        figs.append(dict(f, png_rel=os.path.relpath(png, out_dir),
-                         png_data="data:image/png;base64," + base64.b64encode(png.read_bytes()).decode()))
+    data = data_provenance(runs, sources, root)
+    figs = {f["id"]: _figure(f, out_dir) for f in figures}
     env = provenance.environment()
     versions = {k: str(v if v is not None else "none") for k, v in env["versions"].items()}
     run_rows = [{"dataset": r.dataset, "variant": r.variant, "seed": r.seed, "device": r.timings["device_name"],
                  "epochs": r.metrics["stopped_epoch"], "best_epoch": r.metrics["best_epoch"],
-                 "train_seconds": f"{r.timings['total_seconds']:.1f}", "git_commit": r.metrics["git_commit"],
+                 "train_seconds": f"{r.timings['total_seconds']:,.1f}", "git_commit": r.metrics["git_commit"],
                  "torch": f"{r.metrics['versions']['torch']} (CUDA {r.metrics['versions'].get('cuda') or 'none'})",
                  "in_container": r.timings.get("container") or r.timings["in_container"]}
                 for r in runs]
+    claim_list = claims_mod.assess(list(claim_specs), evidence.from_runs(runs))
+    commit = runinfo.git_commit()
     return {
         "studies": study_sections(list(studies), out_dir),
         "source": reported["source"],
+        "scoreboard": scoreboard(claim_list, runs, data, list(config_names)),
         "verdicts": dict(sorted(verdicts.items())),
         "unofficial": [d for d in data if not d["official"]],
-        "tables": [dict(t, name=n, columns=_columns(t["rows"]),
-                        rows=[{c: r[c] for c in _columns(t["rows"])} for r in t["rows"]])
-                   for n, t in tables.items()],
+        "table1": tables["table1_layout"],
+        "table1_rows": _number_rows(tables["table1"]),
+        "tables": [dict(t, name=n, rows=_number_rows(t)) for n, t in tables.items() if n in NUMBER_TABLES],
+        "sweep": tables["low_confidence_sweep"],
         "figures": figs,
+        "paper_figures": [figs[k] for k in reported["figures"]],
         "ambiguities": [dict(a, value=value_used(a["used"], runs, reported["figures"]))
                         for a in reported["ambiguities"]],
         "keys": list(reported["numbers"]),
+        "commit": commit_link(commit),
         "provenance": {
-            "git_commit": runinfo.git_commit(), "versions": versions, "platform": env["platform"],
+            "git_commit": commit, "versions": versions, "platform": env["platform"],
             "config_sha256": hashlib.sha256(config_text.encode()).hexdigest(),
             "config_yaml": yaml.safe_dump(config, sort_keys=True),
             "seeds": _join({f"{r.dataset}/{r.variant}": str(sorted(x.seed for x in runs if
                                                                (x.dataset, x.variant) == (r.dataset, r.variant)))
                             for r in runs}),
-            "runs": run_rows, "data": data, "jobs": benchmarks(bench, Path(out_dir).parent),
-            "outputs": [{"path": str(p), "bytes": Path(p).stat().st_size, "sha256": provenance.sha256_file(p)}
-                        for p in sorted({str(p) for p in hashed})],
+            "runs": run_rows, "data": data, "jobs": benchmarks(bench, root),
+            "outputs": [{"path": _rel(str(p), root), "bytes": f"{Path(p).stat().st_size:,}",
+                         "sha256": provenance.sha256_file(p)} for p in sorted({str(p) for p in hashed})],
         },
     }
 
 
-def _columns(rows: list[dict]) -> list[str]:
-    skip = {"value", "n", "owner"}
-    return [c for c in rows[0] if c not in skip]
+NUMBER_TABLES = ("table2", "timing", "fashion", "text")  # shown as quantity / paper / ours / difference / verdict
+
+
+def _number_rows(table: dict) -> list[dict]:
+    return [r | {"derived": r.get("key") == DERIVED} for r in table["rows"]]
 
 
 def render(context: dict, templates: Path, out_dir: Path) -> list[Path]:
@@ -197,12 +254,13 @@ def render(context: dict, templates: Path, out_dir: Path) -> list[Path]:
 def make_report(*, reported: str | Path, templates: str | Path, tables: str | Path, figures: str | Path,
                 run_dirs: list[str], eval_dirs: list[str], config: str | Path, sources: list[str],
                 bench: list[str], hashed: list[str], out_dir: str | Path,
-                studies: list[str] = ()) -> list[Path]:
+                claims: str | Path, studies: list[str] = (), config_names: list[str] = ()) -> list[Path]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     context = build_context(
         yaml.safe_load(Path(reported).read_text()), json.loads(Path(tables).read_text()),
         json.loads(Path(figures).read_text()), provenance.load_runs(run_dirs, eval_dirs),
         json.loads(Path(config).read_text()), [Path(p) for p in sources], [Path(p) for p in bench],
-        [Path(p) for p in hashed], out, [Path(p) for p in studies])
+        [Path(p) for p in hashed], out, [Path(p) for p in studies],
+        claims_mod.load(claims)["claims"], list(config_names))
     return render(context, Path(templates), out)

@@ -1,26 +1,32 @@
 """The paper's tables regenerated from results/, each number set against paper/reported.yaml.
 
-Every row: the paper's value, the regenerated value (mean over seeds, ± sample std when n > 1),
-the signed difference and a verdict: |regenerated - paper| <= tolerance -> "reproduced". Wall
-times measured on other hardware get "not comparable" and a speed-up ratio instead. A number of
-reported.yaml that no row covers, or a row without a value, is an error.
+Every row: the paper's value, ours (mean over seeds, ± sample std when n > 1), the signed
+difference and a verdict: on the paper's data, |ours - paper| <= tolerance -> "reproduced";
+on other data no verdict applies ("not assessed (unofficial data)"). Wall times measured on other
+hardware are "not comparable" (derived rows give the per-image speed ratio), settings the paper
+states (dataset sizes, the subset share) are compared but never "reproduced", and rows derived
+from a printed number carry no verdict. A number of reported.yaml that no row covers, or a row
+without a value, is an error.
 """
 from __future__ import annotations
 
-import json
 import math
-import os
 import statistics
 from pathlib import Path
 
 import yaml
 
+from . import formatting as f
+
+# Verdicts of one printed number, and the colour (style) each gets in the report: only a real
+# comparison on the paper's data is green or red; everything else is neutral.
 REPRODUCED, NOT_REPRODUCED = "reproduced", "not reproduced"
+UNOFFICIAL = "not assessed (unofficial data)"
 NOT_COMPARABLE = "not comparable (different hardware)"
-UNOFFICIAL = "(unofficial data)"  # appended to verdicts on data that is not the paper's
+SETTING_SAME, SETTING_DIFFERS = "setting: same as the paper's", "setting: differs from the paper's"
 DERIVED = "(derived)"  # key of a row computed from a paper number rather than printed in the paper
-COLUMNS = ("key", "quantity", "paper", "regenerated", "difference", "verdict", "measured_as", "where")
-DECIMALS = {"%": 2, "K": 2, "M": 2, "h": 4, "images": 0, "epochs": 0, "s": 2}
+NO_VERDICT = "derived: no verdict"
+STYLE = {REPRODUCED: "pass", NOT_REPRODUCED: "fail", NO_VERDICT: "derived"}  # any other verdict: "none"
 TABLES = {  # name -> (title, the reported.yaml key prefixes it holds)
     "table1": ("Table 1: MNIST test set, R and C", ("table1.",)),
     "table2": ("Table 2: model complexity", ("table2.",)),
@@ -29,57 +35,55 @@ TABLES = {  # name -> (title, the reported.yaml key prefixes it holds)
     "text": ("Other numbers printed in the text", ("prose.", "data.")),
 }
 PAPER_TEST_IMAGES = 10_000  # the official MNIST test set behind Table 1's counts
-PAPER_IMAGES_PER_EPOCH = 60_000  # assumption for the per-image speed-up: the paper's full training set
+PAPER_IMAGES_PER_EPOCH = 60_000  # assumption for the per-image speed: the paper's full training set
+DIFF_UNIT = {"%": "pp"}  # a difference of two percentages is in percentage points
 
 
 def load_reported(path: str | Path) -> dict:
     return yaml.safe_load(Path(path).read_text())
 
 
-def fmt(value: float, unit: str, std: float | None = None, n: int = 1) -> str:
-    d = DECIMALS.get(unit, 2)
-    if unit in ("images", "epochs") and n > 1 and value != round(value):
-        d = 1  # a mean over seeds of a count
-    text = f"{value:,.{d}f}" if unit in ("images", "epochs") else f"{value:.{d}f}"
-    if n > 1:
-        return f"{text} ± {std:.{max(d, 1)}f} {unit} (n={n} seeds)"
-    return f"{text} {unit}"
-
-
 def verdict(spec: dict, value: float, official: bool = True) -> str:
-    """Tolerance verdict; on data that is not the paper's (official: false) it says so."""
+    """The verdict of one number: tolerance on the paper's data; settings and other hardware
+    are never a reproduction; on data that is not the paper's (official: false) none applies."""
     if spec.get("comparison") == "hardware":
         return NOT_COMPARABLE
-    v = REPRODUCED if abs(value - spec["value"]) <= spec["tolerance"] + 1e-9 else NOT_REPRODUCED
-    return v if official else f"{v} {UNOFFICIAL}"
-
-
-def ratio(paper: float, ours: float) -> str:
-    if ours <= 0:
-        return "speed-up: not measurable (0 s)"
-    r = paper / ours
-    return f"speed-up x{r:,.0f}" if r >= 100 else f"speed-up x{r:.3g}"
+    within = abs(value - spec["value"]) <= spec["tolerance"] + 1e-9
+    if spec.get("comparison") == "setting":
+        return SETTING_SAME if within else SETTING_DIFFERS
+    if not official:
+        return UNOFFICIAL
+    return REPRODUCED if within else NOT_REPRODUCED
 
 
 def compare(key: str, spec: dict, values: list[float], quantity: str, measured_as: str,
-            official: bool = True, not_comparable: str | None = None) -> dict:
-    """One comparison row; `values` are the regenerated numbers, one per seed. `not_comparable`
-    names why a count cannot be held against the paper's (e.g. another test-set size)."""
+            official: bool = True, per: int | None = None) -> dict:
+    """One comparison row; `values` are the regenerated numbers, one per seed. `per`: the counts
+    are over `per` test images, not the paper's 10,000: they are compared per 10,000."""
     if not values or any(v is None or (isinstance(v, float) and math.isnan(v)) for v in values):
         raise ValueError(f"{key}: no regenerated value ({measured_as})")
-    mean = statistics.fmean(values)
-    std = statistics.stdev(values) if len(values) > 1 else None
     unit = spec["unit"]
+    scaled = [v * PAPER_TEST_IMAGES / per for v in values] if per else values
+    mean = statistics.fmean(scaled)
+    std = statistics.stdev(scaled) if len(scaled) > 1 else None
+    ours = f.spread(mean, std, len(scaled), f.PER_10K if per else unit)
+    if per:
+        ours += f" ({f.number(statistics.fmean(values), unit)} of {per:,})"
     if spec.get("comparison") == "hardware":
-        difference = ratio(spec["value"], mean)
+        difference = "not comparable: other hardware and data (per-image speed below)"
     else:
-        d = 0 if unit in ("images", "epochs") and mean == round(mean) else DECIMALS.get(unit, 2) + 1
-        difference = f"{mean - spec['value']:+.{d}f} {unit} (tolerance {spec['tolerance']:g})"
-    return {"key": key, "quantity": quantity, "paper": fmt(spec["value"], unit),
-            "regenerated": fmt(mean, unit, std, len(values)), "difference": difference,
-            "verdict": f"not comparable ({not_comparable})" if not_comparable else verdict(spec, mean, official),
+        du = f.PER_10K if per else DIFF_UNIT.get(unit, unit)
+        difference = f"{f.signed(mean - spec['value'], du)} (tolerance ±{f.number(spec['tolerance'], du, f.DECIMALS.get(unit, 2))})"
+    v = verdict(spec, mean, official)
+    return {"key": key, "quantity": quantity, "paper": f.number(spec["value"], unit),
+            "ours": ours, "difference": difference, "verdict": v, "style": STYLE.get(v, "none"),
             "measured_as": measured_as, "where": spec["where"],
             "value": mean, "n": len(values), "owner": key}
+
+
+def derived(row: dict) -> dict:
+    """A row computed from a printed number: shown under it, without a verdict of its own."""
+    return dict(row, key=DERIVED, verdict=NO_VERDICT, style="derived")
 
 
 def _select(runs, dataset: str, variant: str) -> list:
@@ -107,27 +111,30 @@ def _train_accuracy(run) -> tuple[float, str]:
                                        "the restored epoch; the run did not record a training accuracy")
 
 
+TABLE1_FIELDS = {"test_accuracy": "Test accuracy", "true_predictions": "True predictions",
+                 "false_predictions": "False predictions", "true_low_confidence": "True low confidence"}
+
+
 def comparison_rows(runs, complexity: dict, numbers: dict) -> list[dict]:
-    """One row per number of reported.yaml (key order kept) plus derived timing rows."""
+    """One row per number of reported.yaml (key order kept) plus derived rows under some."""
     rows = []
     for key, spec in numbers.items():
         head, *rest = key.split(".")
-        if head in ("table1", "prose") and rest[-1] in ("test_accuracy", "true_predictions",
-                                                      "false_predictions", "true_low_confidence"):
+        if head in ("table1", "prose") and rest[-1] in TABLE1_FIELDS:
             variant, field = rest
             sel = _select(runs, "mnist", variant)
             scale = 100 if field == "test_accuracy" else 1
             vals = [scale * r.eval["accuracy" if field == "test_accuracy" else field] for r in sel]
             how = (f"eval.json {'accuracy x 100' if field == 'test_accuracy' else field} on "
-                   f"{sel[0].eval['n_test']} MNIST test images, {_seeds(sel)}")
+                   f"{sel[0].eval['n_test']:,} MNIST test images, {_seeds(sel)}")
             if field == "true_low_confidence":
                 how += f", threshold {sel[0].eval['low_confidence_threshold']:g}"
             n_test = {r.eval["n_test"] for r in sel}
-            other_size = (field != "test_accuracy" and n_test != {PAPER_TEST_IMAGES}
-                          and f"counts over {', '.join(f'{n:,}' for n in sorted(n_test))} test images, "
-                              f"the paper's over {PAPER_TEST_IMAGES:,}")
-            rows.append(compare(key, spec, vals, f"MNIST{variant} {field.replace('_', ' ')}", how,
-                                _official(sel), other_size or None))
+            if len(n_test) > 1:
+                raise ValueError(f"MNIST {variant} runs evaluated on different test sets: {sorted(n_test)}")
+            per = n_test.pop() if field != "test_accuracy" and n_test != {PAPER_TEST_IMAGES} else None
+            rows.append(compare(key, spec, vals, f"MNIST{variant} {TABLE1_FIELDS[field].lower()}", how,
+                                _official(sel), per))
         elif head == "prose" and rest[-1] == "train_accuracy":
             sel = _select(runs, "mnist", rest[0])
             pairs = [_train_accuracy(r) for r in sel]
@@ -139,7 +146,8 @@ def comparison_rows(runs, complexity: dict, numbers: dict) -> list[dict]:
             vals = [(r.metrics["data"]["n_train"] + r.metrics["data"]["n_val"]) if field == "n_train"
                     else r.eval["n_test"] for r in sel]
             how = ("training + validation images" if field == "n_train" else "test images evaluated")
-            rows.append(compare(key, spec, sorted(set(vals)), f"{dataset} {field}",
+            what = "training images (train + validation)" if field == "n_train" else "test images"
+            rows.append(compare(key, spec, sorted(set(vals)), f"{dataset.upper()} {what}",
                                 f"{how} (distinct values over every run)", _official(sel)))
         elif head == "table2":
             rows += _complexity_rows(key, spec, complexity, rest[0])
@@ -157,7 +165,7 @@ def comparison_rows(runs, complexity: dict, numbers: dict) -> list[dict]:
             d = sel[0].metrics["data"]
             rows.append(compare(key, spec, [100 * r.eval["accuracy"] for r in sel],
                                 f"FASHIONMNIST{rest[0]} test accuracy",
-                                f"{d['n_test']} test images, trained on {d['n_train']} "
+                                f"{d['n_test']:,} test images, trained on {d['n_train']:,} "
                                 f"(subset={d['subset']}), {_seeds(sel)}", _official(sel)))
         elif key == "fashion.subset_fraction":
             sel = [r for v in ("C", "R") for r in _select(runs, "fashion", v)]
@@ -171,66 +179,94 @@ def comparison_rows(runs, complexity: dict, numbers: dict) -> list[dict]:
     return rows
 
 
-COUNTED = {"params": "parameters of every layer (wrongnumber complexity)",
-           "macs": "multiply-accumulates of conv and linear layers per 28x28 image (forward hooks)"}
+COUNTED = {"params": ("parameters", "parameters of every layer (wrongnumber complexity)"),
+           "macs": ("MACs per image", "multiply-accumulates of conv and linear layers per 28x28 image (forward hooks)"),
+           "flops": ("FLOPs per image", None)}
 
 
 def _complexity_rows(key: str, spec: dict, complexity: dict, name: str) -> list[dict]:
     """Table 2 row from `wrongnumber complexity`; FLOPs also under each counting convention."""
     scale = {"K": 1e3, "M": 1e6}[spec["unit"]]
-    counted = COUNTED.get(name) or f"{complexity['flops_counter']}. {complexity['reconciliation']['finding']}"
-    rows = [compare(key, spec, [complexity[name] / scale], f"{name} per image",
-                    f"{complexity[name]:,}: {counted}")]
+    quantity, counted = COUNTED[name]
+    counted = counted or f"{complexity['flops_counter']}. {complexity['reconciliation']['finding']}"
+    rows = [compare(key, spec, [complexity[name] / scale], quantity, f"{complexity[name]:,}: {counted}")]
     if name == "flops":
-        rows += [compare(key, spec, [c["flops"] / scale], f"FLOPs counted as: {c['name']}",
-                         "wrongnumber complexity reconciliation") | {"key": DERIVED}
+        rows += [derived(compare(key, spec, [c["flops"] / scale], f"counted as: {c['name']}",
+                                 "wrongnumber complexity reconciliation"))
                  for c in complexity["reconciliation"]["conventions"]]
     return rows
 
 
+def _device(run) -> str:
+    return run.timings["device_name"].replace("(1 threads)", "(1 thread)")
+
+
 def _timing_rows(key: str, spec: dict, sel: list, variant: str) -> list[dict]:
-    """Total hours (key row), then derived rows: hours per epoch, device, per-image speed-up."""
-    hours = [r.timings["total_seconds"] / 3600 for r in sel]
-    main = compare(key, spec, hours, f"MNIST{variant} total training time",
-                   f"timings.json total_seconds, {_seeds(sel)}, on {sel[0].timings['device_name']}")
+    """Total time (not comparable: other hardware), then derived rows: per epoch, per training
+    image (the speed ratio, with its direction) and the device."""
     paper_epochs = spec["paper_epochs"]
-    per_epoch = [h / len(r.timings["epoch_seconds"]) for h, r in zip(hours, sel)]
-    derived = compare(key, dict(spec, value=spec["value"] / paper_epochs), per_epoch,
-                      f"MNIST{variant} time per epoch", f"total / epochs run; paper: {spec['value']} h "
-                      f"/ {paper_epochs} epochs") | {"key": DERIVED}
     images = sel[0].timings["images_per_epoch"]
-    paper_s_per_image = spec["value"] * 3600 / paper_epochs / PAPER_IMAGES_PER_EPOCH
-    ours = statistics.fmean(p * 3600 / images for p in per_epoch)
-    per_image = {"key": DERIVED, "quantity": f"MNIST{variant} time per training image",
-                 "paper": f"{1e3 * paper_s_per_image:.4g} ms (assuming {PAPER_IMAGES_PER_EPOCH:,} images/epoch)",
-                 "regenerated": f"{1e3 * ours:.4g} ms ({images:,} images/epoch)",
-                 "difference": ratio(paper_s_per_image, ours),
-                 "verdict": NOT_COMPARABLE, "measured_as": "epoch time / training images per epoch",
-                 "where": spec["where"], "value": ours, "n": len(sel), "owner": key}
-    device = {"key": DERIVED, "quantity": f"MNIST{variant} device", "paper": "NVIDIA Quadro RTX 5000",
-              "regenerated": ", ".join(sorted({r.timings["device_name"] for r in sel})),
-              "difference": "-", "verdict": NOT_COMPARABLE, "measured_as": "timings.json device_name",
-              "where": "Methods: 'The GPU employed is an NVIDIA QUADRO RTX 5000'", "value": None, "n": len(sel), "owner": key}
-    return [main, derived, per_image, device]
+    seconds = [r.timings["total_seconds"] for r in sel]
+    epochs = [len(r.timings["epoch_seconds"]) for r in sel]
+    main = compare(key, spec, [s / 3600 for s in seconds], f"MNIST{variant} total training time",
+                   f"timings.json total_seconds, {_seeds(sel)}, on {_device(sel[0])}")
+    main.update(paper=f"{f.number(spec['value'], 'h')} ({paper_epochs} epochs of {PAPER_IMAGES_PER_EPOCH:,} images)",
+                ours=f"{f.duration(statistics.fmean(seconds))} ({f.number(statistics.fmean(epochs), 'epochs')} "
+                     f"of {images:,} images)")
+    paper_epoch_s = spec["value"] * 3600 / paper_epochs
+    ours_epoch_s = statistics.fmean(s / e for s, e in zip(seconds, epochs))
+    per_epoch = derived(dict(main, quantity=f"MNIST{variant} time per epoch", paper=f.duration(paper_epoch_s),
+                             ours=f.duration(ours_epoch_s), difference="other hardware and data",
+                             measured_as=f"total / epochs run; paper: {spec['value']} h / {paper_epochs} epochs"))
+    paper_image, ours_image = paper_epoch_s / PAPER_IMAGES_PER_EPOCH, ours_epoch_s / images
+    per_image = derived(dict(main, quantity=f"MNIST{variant} time per training image",
+                             paper=f"{f.number(1e3 * paper_image, 'ms')} (if {PAPER_IMAGES_PER_EPOCH:,} images per epoch)",
+                             ours=f.number(1e3 * ours_image, "ms"),
+                             difference=f.times(ours_image, paper_image, variant, "per training image"),
+                             measured_as="epoch time / training images per epoch"))
+    device = derived(dict(main, quantity=f"MNIST{variant} device", paper="NVIDIA Quadro RTX 5000",
+                          ours=", ".join(sorted({_device(r) for r in sel})), difference="other hardware",
+                          measured_as="timings.json device_name",
+                          where="Methods: 'The GPU employed is an NVIDIA QUADRO RTX 5000'"))
+    return [main, per_epoch, per_image, device]
+
+
+def table1_layout(rows: list[dict], numbers: dict) -> dict:
+    """Table 1 as the paper prints it: one row per quantity; columns paper and ours for R and C,
+    and R − C for both (counts per 10,000 test images when ours used another test-set size)."""
+    by_key = {r["key"]: r for r in rows}
+    out = []
+    for field, label in TABLE1_FIELDS.items():
+        r, c = by_key[f"table1.R.{field}"], by_key[f"table1.C.{field}"]
+        unit = numbers[f"table1.R.{field}"]["unit"]
+        paper_r, paper_c = numbers[f"table1.R.{field}"]["value"], numbers[f"table1.C.{field}"]["value"]
+        du = DIFF_UNIT.get(unit, unit)
+        out.append({"quantity": label, "R paper": f.number(paper_r, unit), "R ours": r["ours"],
+                    "C paper": f.number(paper_c, unit), "C ours": c["ours"],
+                    "R − C paper": f.signed(paper_r - paper_c, du), "R − C ours": f.signed(r["value"] - c["value"], f.PER_10K if f.PER_10K in r["ours"] else du),
+                    "R style": r["style"], "C style": c["style"]})
+    return {"title": "Table 1 in the paper's layout: MNIST test set", "rows": out,
+            "columns": ["quantity", "R paper", "R ours", "C paper", "C ours", "R − C paper", "R − C ours"]}
 
 
 def sweep_table(runs, numbers: dict) -> dict:
-    """True low-confidence count by threshold (MNIST, mean over seeds) beside the paper's counts."""
+    """True low-confidence count by threshold (MNIST, mean over seeds, per 10,000 test images)
+    beside the paper's counts."""
     sel = {v: _select(runs, "mnist", v) for v in ("R", "C")}
     paper = {v: numbers[f"table1.{v}.true_low_confidence"]["value"] for v in sel}
     rows, closest = [], {}
     for t in sel["R"][0].eval["low_confidence_sweep"]:
         row = {"threshold": t}
         for v, rs in sel.items():
-            n = statistics.fmean(r.eval["low_confidence_sweep"][t] for r in rs)
-            row[f"{v} true low confidence"] = f"{n:g}"
-            row[f"{v} minus paper ({paper[v]:g})"] = f"{n - paper[v]:+g}"
+            n = statistics.fmean(r.eval["low_confidence_sweep"][t] * PAPER_TEST_IMAGES / r.eval["n_test"] for r in rs)
+            row[f"{v} per 10,000"] = f"{n:,.0f}"
+            row[f"{v} minus paper ({paper[v]:g})"] = f.signed(n - paper[v], "", 0)
             if v not in closest or abs(n - paper[v]) < closest[v][0]:
                 closest[v] = (abs(n - paper[v]), t, n)
         rows.append(row)
-    note = "; ".join(f"{v}: the count is closest to the paper's {paper[v]:g} at threshold {t} ({n:g})"
+    note = "; ".join(f"{v}: the count is closest to the paper's {paper[v]:g} at threshold {t} ({n:,.0f})"
                      for v, (_, t, n) in closest.items())
-    return {"title": "True low confidence by threshold (MNIST test set)", "rows": rows, "note": note}
+    return {"title": "True low confidence by threshold (MNIST test set, per 10,000 images)", "rows": rows, "note": note}
 
 
 def build_tables(runs, complexity: dict, reported: dict) -> dict:
@@ -244,6 +280,7 @@ def build_tables(runs, complexity: dict, reported: dict) -> dict:
     missing = set(reported["numbers"]) - covered
     if missing:
         raise ValueError(f"numbers of paper/reported.yaml in no table: {sorted(missing)}")
+    tables["table1_layout"] = table1_layout(rows, reported["numbers"])
     tables["low_confidence_sweep"] = sweep_table(runs, reported["numbers"])
     for name, t in tables.items():
         for r in t["rows"]:
@@ -251,50 +288,3 @@ def build_tables(runs, complexity: dict, reported: dict) -> dict:
             if blank:
                 raise ValueError(f"table {name}: row {r.get('quantity')!r} has no value in {blank}")
     return tables
-
-
-def _md(rows: list[dict], cols: list[str]) -> str:
-    esc = lambda v: str(v).replace("|", "\\|")
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    return "\n".join(lines + ["| " + " | ".join(esc(r[c]) for c in cols) + " |" for r in rows]) + "\n"
-
-
-TEX_ESCAPES = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "_": r"\_", "#": r"\#",
-               "$": r"\$", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
-               "^": r"\textasciicircum{}", "±": r"$\pm$"}
-
-
-def _tex(rows: list[dict], cols: list[str], title: str) -> str:
-    esc = lambda v: "".join(TEX_ESCAPES.get(ch, ch) for ch in str(v))
-    head = " & ".join(esc(c) for c in cols)
-    body = "\n".join(" & ".join(esc(r[c]) for c in cols) + r" \\" for r in rows)
-    return (f"% {title}\n\\begin{{tabular}}{{{'l' * len(cols)}}}\n\\hline\n{head} \\\\\n\\hline\n"
-            f"{body}\n\\hline\n\\end{{tabular}}\n")
-
-
-def _atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
-def write_tables(tables: dict, out_dir: str | Path) -> list[Path]:
-    """<name>.csv/.md/.tex per table and tables.json (all of them, for the report); paths written."""
-    import csv
-    import io
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, t in tables.items():
-        cols = [c for c in COLUMNS if c in t["rows"][0]] if "key" in t["rows"][0] else list(t["rows"][0])
-        buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
-        w.writeheader()
-        w.writerows(t["rows"])
-        shown = [c for c in cols if c not in ("where", "measured_as")]
-        for ext, text in (("csv", buf.getvalue()), ("md", f"**{t['title']}**\n\n" + _md(t["rows"], shown)),
-                          ("tex", _tex(t["rows"], shown, t["title"]))):
-            _atomic(out / f"{name}.{ext}", text)
-            written.append(out / f"{name}.{ext}")
-    _atomic(out / "tables.json", json.dumps(tables, indent=2) + "\n")
-    return written + [out / "tables.json"]

@@ -218,7 +218,7 @@ def write(result: dict, out_dir) -> list:
     (the lowest seed's run)."""
     from .runinfo import write_json_atomic
     from .study_figures import methods_grid
-    from .tables import write_tables
+    from .table_files import write_tables
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = write_tables(table_rows(result), out)

@@ -1,6 +1,7 @@
 # Config validation, wildcard constraints and the helpers the rules share. Rules stay thin:
 # they call the `wrongnumber` CLI with flags built here from the validated config.
 import json
+import os
 import shlex
 
 from snakemake.utils import validate
@@ -14,8 +15,11 @@ validate(config, schema="../schemas/config.schema.yaml")
 
 DATASETS = ["mnist", "fashion"]
 FIGURES = ["fig1", "fig2", "fig3", "fig4", "fig5", "fig6", "fig7", "fig8"]
+# beyond the paper's own: R beside C, each probe's epoch strip, the low-confidence sweep, curves
+EXTRA_FIGURES = ["compare_mnist", *[f"strip_{d}" for d in DATASETS], "low_confidence_sweep",
+                 *[f"curves_{d}" for d in DATASETS]]
 RUN = "results/{dataset}/{variant}/{backbone}/seed{seed}"
-TABLES = ["table1", "table2", "timing", "fashion", "text", "low_confidence_sweep"]
+TABLES = ["table1", "table2", "timing", "fashion", "text", "table1_layout", "low_confidence_sweep"]
 RUN_FILES = ["metrics.json", "timings.json", "model.pt", "probes.npz",
              "eval/eval.json", "eval/predictions.csv", "eval/failures.npz"]
 IDX_FILES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
@@ -84,6 +88,12 @@ def train_flags(wildcards):
     if run in study_runs("stopping"):  # its rules are replayed on every epoch's weights
         flags += " --keep-epoch-states"
     return flags
+
+
+def config_names():
+    """The config files of this run in the order they apply: config/config.yaml, then --configfile's."""
+    names = [os.path.relpath(p) for p in workflow.configfiles]
+    return sorted(names, key=lambda n: n != "config/config.yaml")
 
 
 def resolved_config_json():

@@ -75,9 +75,9 @@ rule figures:
                 caption=f"../report/{name}.rst",
                 labels={"figure": name},
             )
-            for name in FIGURES + [f"curves_{d}" for d in DATASETS]
+            for name in FIGURES + EXTRA_FIGURES
         ],
-        pdf=expand("results/figures/{name}.pdf", name=FIGURES + [f"curves_{d}" for d in DATASETS]),
+        pdf=expand("results/figures/{name}.pdf", name=FIGURES + EXTRA_FIGURES),
     params:
         runs=runs(),
         evals=runs(f"{RUN}/eval"),
@@ -96,7 +96,8 @@ rule figures:
 rule report:
     input:
         reported="paper/reported.yaml",
-        templates=["paper/report.md.j2", "paper/report.html.j2"],
+        claims="paper/claims.yaml",
+        templates=["paper/report.md.j2", "paper/report.html.j2", "paper/report_rows.html.j2"],
         sections=[f"paper/section_{n}.{ext}.j2" for n in STUDY_RESULTS if config.get(n)
                   for ext in ("md", "html")],
         tables="results/tables/tables.json",
@@ -122,13 +123,14 @@ rule report:
             *expand("results/tables/{table}.{ext}", table=TABLES, ext=["csv", "md", "tex"]),
             "results/figures/figures.json",
             *expand("results/figures/{name}.{ext}", ext=["png", "pdf"],
-                    name=FIGURES + [f"curves_{d}" for d in DATASETS]),
+                    name=FIGURES + EXTRA_FIGURES),
         ],
     output:
         html="results/report/index.html",
         md="results/report/report.md",
     params:
         templates=lambda wildcards, input: os.path.dirname(input.templates[0]),
+        config_names=" ".join(shlex.quote(n) for n in config_names()),
         runs=runs(),
         evals=runs(f"{RUN}/eval"),
         out=lambda wildcards, output: os.path.dirname(output.html),
@@ -137,7 +139,8 @@ rule report:
     log:
         "results/logs/report.log",
     shell:
-        "wrongnumber report --reported {input.reported} --templates {params.templates} "
+        "wrongnumber report --reported {input.reported} --claims {input.claims} --templates {params.templates} "
+        "--config-names {params.config_names} "
         "--tables {input.tables} --figures {input.figures} --config {input.config} "
         "--runs {params.runs} --evals {params.evals} --sources {input.sources} --studies {input.studies} "
         "--benchmarks {input.benchmarks} --hash {input.outputs} --out-dir {params.out} > {log} 2>&1"
