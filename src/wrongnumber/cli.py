@@ -249,7 +249,8 @@ def cmd_stopping(args) -> int:
     from .restop import evaluate_epochs
     from .runinfo import write_json_atomic
     from .runspec import bases
-    from .tables import load_reported, write_tables
+    from .table_files import write_tables
+    from .tables import load_reported
 
     config = _study_config(args.config, "stopping", "config/stopping.yaml")
     study = config["stopping"]
