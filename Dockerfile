@@ -4,6 +4,8 @@
 #   docker run --rm --gpus all --ipc=host --user "$(id -u):$(id -g)" \
 #       -v "$PWD/results:/wrongnumber/results" wrongnumber          # = snakemake --cores all
 #
+# The official datasets come in with the repository (data/), so neither the build nor the run
+# needs the datasets' servers: `docker run --network none` regenerates the paper.
 # Python comes from Debian; every Python package is pinned by requirements.lock, the same file
 # the native install (CI, README) uses. torch/torchvision from PyPI are CUDA 13.0 builds carrying
 # their CUDA runtime libraries (nvidia-* wheels): the host needs only the NVIDIA driver (>= 580)
@@ -50,8 +52,9 @@ RUN set -eu; \
     pip install -c "$cons" -r "$cons" $extra; \
     python -c "import torch, torchvision; print('torch', torch.__version__, 'CUDA', torch.version.cuda, 'torchvision', torchvision.__version__)"
 
-# The repository (see .dockerignore), installed exactly as natively:
-# pip install -c requirements.lock -e '.[test]'  (everything is already there but the project).
+# The repository (see .dockerignore), data/ included: the official MNIST and Fashion-MNIST that
+# config/config.yaml reads, so the image runs the paper's setup with no network (42 MB).
+# Installed exactly as natively: pip install -c requirements.lock -e '.[test]'.
 # Then the lock must still describe the environment: a dependency added to pyproject.toml but not
 # to requirements.lock would come in unpinned, so the build stops and names it.
 WORKDIR /wrongnumber
@@ -67,44 +70,12 @@ RUN set -eu; \
         echo "installed but not pinned in requirements.lock: $unpinned (regenerate it: see its header)" >&2; \
         exit 1; fi
 
-# Bake the data with the project's own download (torchvision verifies the md5s); any failure
-# stops the build. Files land where `wrongnumber assemble-data --download-root resources/downloads`
-# (the default config) looks, so that rule finds them and downloads nothing.
-# 0: no data in the image (the default config downloads at run time into resources/downloads/).
-# 1: bake MNIST (torchvision download, checksums verified; needs network at BUILD time) and
-#    Fashion-MNIST (Debian's dataset-fashion-mnist) into resources/downloads/, where the default
-#    config (config/config.yaml, download: true) finds them, so runs need no network.
-#    A space-separated subset ("fashion", "mnist") bakes only those.
-ARG BAKE_DATA=0
-RUN set -eu; \
-    if [ "$BAKE_DATA" = 0 ]; then exit 0; fi; \
-    sets="$BAKE_DATA"; if [ "$sets" = 1 ]; then sets="mnist fashion"; fi; \
-    root=/wrongnumber/resources/downloads; \
-    case " $sets " in *" fashion "*) \
-        apt-get update; apt-get install -y --no-install-recommends dataset-fashion-mnist; \
-        apt-get clean; rm -rf /var/lib/apt/lists/*;; esac; \
-    for d in $sets; do \
-      case "$d" in \
-        mnist) ;; \
-        fashion) mkdir -p "$root/FashionMNIST/raw"; \
-                 for f in /usr/share/datasets/fashion-mnist/*-ubyte.gz; do \
-                     gunzip -c "$f" > "$root/FashionMNIST/raw/$(basename "$f" .gz)"; done ;; \
-        *) echo "BAKE_DATA: unknown dataset '$d' (use 0, 1, or a list of: mnist fashion)" >&2; exit 1 ;; \
-      esac; \
-      python -c "import sys; from wrongnumber import data; \
-folder = data.download('$d', '$root'); files = data.read_idx_folder(folder)['files']; \
-ok = data.identify(data.DATASETS['$d'], files); \
-print('baked', '$d', folder, 'official' if ok else 'NOT the official files', \
-      {k: v['count'] for k, v in files.items()}); sys.exit(0 if ok else 1)"; \
-    done; \
-    if dpkg -s dataset-fashion-mnist >/dev/null 2>&1; then apt-get purge -y dataset-fashion-mnist; fi
-
 # Any user (docker run --user "$(id -u):$(id -g)", Apptainer): writable caches under /tmp, and
 # writable folders for what the workflow writes: .snakemake/ (in the work folder), resources/
-# (data it assembles or downloads) and results/ (meant to be bind-mounted). Only these folders
-# change mode, so no file is copied into another layer.
-RUN mkdir -p results resources/downloads \
- && chmod a+rwx /wrongnumber results resources resources/downloads \
+# (the data it assembles) and results/ (meant to be bind-mounted). Only these folders change
+# mode, so no file is copied into another layer.
+RUN mkdir -p results resources \
+ && chmod a+rwx /wrongnumber results resources \
  && mkdir -p -m 1777 /tmp/home /tmp/cache
 # The commit the image was built from (there is no .git in the image): `--build-arg
 # GIT_COMMIT=$(git rev-parse HEAD)`.
@@ -116,7 +87,7 @@ ENV HOME=/tmp/home \
     TRITON_CACHE_DIR=/tmp/cache/triton \
     NVIDIA_VISIBLE_DEVICES=all \
     NVIDIA_DRIVER_CAPABILITIES=compute,utility \
-    WRONGNUMBER_CONTAINER="wrongnumber image (torch index: ${TORCH_INDEX_URL:-pypi}; data baked: ${BAKE_DATA})" \
+    WRONGNUMBER_CONTAINER="wrongnumber image (torch index: ${TORCH_INDEX_URL:-pypi})" \
     WRONGNUMBER_GIT_COMMIT=${GIT_COMMIT}
 
 CMD ["snakemake", "--cores", "all"]

@@ -1,8 +1,8 @@
 # Reproducibility workflow for Ignesti, Martinelli & Moroni (2024), "You've Got the Wrong Number".
 #
-#   snakemake --cores all                                  # the paper's setup (config/config.yaml)
+#   snakemake --cores all                                  # the paper's setup (config/config.yaml, data/)
 #   snakemake --cores 2 --configfile config/smoke.yaml     # the tiny end-to-end check
-#   snakemake --cores all --configfile config/offline.yaml # local data folders, no download
+#   snakemake --cores all --configfile config/quick.yaml   # real data, 10 % of MNIST's training set
 #
 # Every rule calls the `wrongnumber` CLI; see config/README.md for every option.
 from snakemake.utils import min_version

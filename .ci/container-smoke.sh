@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# CI step: build the image with podman and run the smoke workflow inside it, results/ bind-mounted
-# from the host and written as a non-root user; then check the report as the native run does.
+# CI step: build the image with podman and run the smoke workflow inside it with the network
+# disabled, results/ bind-mounted from the host and written as a non-root user; then check the
+# report as the native run does, and that the default config's data (data/ in the image) is official.
 #
 #   bash .ci/container-smoke.sh            (as root: podman is set up by the shared tool)
 #
@@ -48,10 +49,20 @@ results=$(mktemp -d "${TMPDIR:-/tmp}/wrongnumber-container-results.XXXXXX")
 chown "$user" "$results"
 
 t0=$SECONDS
-podman run --rm --user "$user" -v "$results:/wrongnumber/results" "$image" \
+podman run --rm --network none --user "$user" -v "$results:/wrongnumber/results" "$image" \
     snakemake --cores 2 --configfile config/smoke.yaml
 run_s=$(( SECONDS - t0 ))
-phase "smoke workflow ran in the container, results in $results"
+phase "smoke workflow ran in the container with --network none, results in $results"
+
+# The default config's data comes with the image: assembled with no network, all files official.
+t0=$SECONDS
+podman run --rm --network none --user "$user" "$image" sh -c 'snakemake --cores 2 \
+    resources/data/mnist/SOURCES.json resources/data/fashion/SOURCES.json --quiet rules && python -c "
+from wrongnumber.data import DATASETS, identify, read_idx_folder
+bad = [d for d in DATASETS if not identify(DATASETS[d], read_idx_folder(f\"resources/data/{d}\")[\"files\"])]
+assert not bad, f\"not the official files: {bad}\"
+print(\"default config data in the image, assembled with --network none: official\")"'
+phase "default config's data assembled offline"
 
 # The report, checked as the native run checks it (every number of paper/reported.yaml present),
 # with the image's own Python; then the runs' provenance: in the container, torch/CUDA, device.

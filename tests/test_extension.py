@@ -9,7 +9,7 @@ import yaml
 from wrongnumber.extension import backbone_plan, expand, summarise, table_rows
 
 ROOT = Path(__file__).parents[1]
-TRAIN = yaml.safe_load((ROOT / "config" / "offline.yaml").read_text())["train"]
+TRAIN = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["train"]
 BASES = {"mnist": dict(TRAIN, subset="none", subset_fraction=0.15),
          "fashion": dict(TRAIN, subset="train", subset_fraction=0.15)}
 

@@ -12,7 +12,7 @@ from wrongnumber.runspec import run_name
 
 ROOT = Path(__file__).parents[1]
 STUDY = yaml.safe_load((ROOT / "config" / "readings.yaml").read_text())["readings"]
-TRAIN = yaml.safe_load((ROOT / "config" / "offline.yaml").read_text())["train"]
+TRAIN = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["train"]
 BASES = {"mnist": dict(TRAIN, subset="none", subset_fraction=0.15),
          "fashion": dict(TRAIN, subset="train", subset_fraction=0.15)}
 NUMBERS = yaml.safe_load((ROOT / "paper" / "reported.yaml").read_text())["numbers"]

@@ -12,19 +12,41 @@ from snakemake.utils import validate
 
 ROOT = Path(__file__).parents[1]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
-CONFIGS = ("config.yaml", "smoke.yaml", "offline.yaml")
+# Each config as Snakemake resolves it: the Snakefile's configfile (config.yaml) first, then the
+# --configfile files on top. smoke.yaml sets every option itself; quick.yaml only its data.
+CONFIGS = {"config.yaml": ("config.yaml",), "smoke.yaml": ("smoke.yaml",),
+           "quick.yaml": ("config.yaml", "quick.yaml"), "download.yaml": ("config.yaml", "download.yaml")}
 
 
 def load(name: str) -> dict:
     return yaml.safe_load((ROOT / "config" / name).read_text())
 
 
+def merged(*names: str) -> dict:
+    """Config files merged as Snakemake merges --configfile A B (nested dicts key by key)."""
+    def merge(a, b):
+        for k, v in b.items():
+            a[k] = merge(a.get(k, {}), v) if isinstance(v, dict) and isinstance(a.get(k), dict) else v
+        return a
+    out = {}
+    for n in names:
+        merge(out, load(n))
+    return out
+
+
 @pytest.mark.parametrize("name", CONFIGS)
 def test_configs_validate_and_set_every_option(name):
-    config = load(name)
+    config = merged(*CONFIGS[name])
     filled = copy.deepcopy(config)
     validate(filled, str(SCHEMA))  # fills defaults
     assert filled == config, "every option is written out in the config file"
+
+
+def test_quick_config_is_the_paper_setup_on_a_stated_fraction_of_mnist():
+    full, quick = merged("config.yaml"), merged(*CONFIGS["quick.yaml"])
+    assert quick["data"]["mnist"] == full["data"]["mnist"] | {"subset": "train", "subset_fraction": 0.1}
+    assert {k: v for k, v in quick.items() if k != "data"} == {k: v for k, v in full.items() if k != "data"}
+    assert quick["data"]["fashion"] == full["data"]["fashion"]
 
 
 @pytest.mark.parametrize("change, match", [
@@ -70,7 +92,7 @@ def test_lint_is_clean():
 def test_dry_run_one_training_job_per_dataset_variant_seed(name):
     out = snakemake("-n", "--forceall", "--configfile", f"config/{name}")
     assert out.returncode == 0, out.stdout + out.stderr
-    config = load(name)
+    config = merged(*CONFIGS[name])
     counts = dict(re.findall(r"^(\w+)\s+(\d+)$", out.stdout, re.MULTILINE))
     runs = 2 * len(config["variants"]) * len(config["seeds"])
     assert int(counts["train"]) == int(counts["evaluate"]) == runs
@@ -83,27 +105,24 @@ def test_train_rule_declares_threads_and_gpu():
     assert out.returncode == 0, out.stdout + out.stderr
     train_jobs = re.findall(r"rule train:.*?resources: ([^\n]*)", out.stdout, re.DOTALL)
     assert train_jobs and all("gpu=1" in r for r in train_jobs)
-    assert "--threads 4 --claim-gpus 1 --resume" in out.stdout and "--train-dir data/mnist" in out.stdout
+    assert "--threads 4 --claim-gpus 1 --resume" in out.stdout
+    assert "--train-dir data/mnist --test-dir data/mnist" in out.stdout  # the vendored official data
+
+
+@pytest.mark.slow
+def test_download_is_an_option():
+    out = snakemake("-n", "-p", "--forceall", "--configfile", "config/download.yaml")
+    assert out.returncode == 0, out.stdout + out.stderr
+    for d in ("mnist", "fashion"):
+        assert f"--dataset {d} --out resources/data/{d} --download-root resources/downloads" in out.stdout
 
 
 STUDIES = ("readings.yaml", "extension.yaml", "xai.yaml")
 SMOKE_STUDIES = ("readings-smoke.yaml", "extension-smoke.yaml", "xai-smoke.yaml")
 
 
-def merged(*names: str) -> dict:
-    """Config files merged as Snakemake merges --configfile A B (nested dicts key by key)."""
-    def merge(a, b):
-        for k, v in b.items():
-            a[k] = merge(a.get(k, {}), v) if isinstance(v, dict) and isinstance(a.get(k), dict) else v
-        return a
-    out = {}
-    for n in names:
-        merge(out, load(n))
-    return out
-
-
-@pytest.mark.parametrize("names", [("offline.yaml", s) for s in STUDIES]
-                         + [("offline.yaml", "extension.yaml", "extension-cpu.yaml")]
+@pytest.mark.parametrize("names", [("config.yaml", s) for s in STUDIES]
+                         + [("config.yaml", "quick.yaml", "extension.yaml", "extension-cpu.yaml")]
                          + [("smoke.yaml", s) for s in SMOKE_STUDIES])
 def test_study_configs_validate(names):
     validate(merged(*names), str(SCHEMA))
@@ -130,14 +149,14 @@ def test_lint_is_clean_with_every_study():
 
 @pytest.mark.slow
 def test_studies_share_runs_and_train_each_once():
-    """The offline studies' DAG: every run once, whatever how many studies ask for it."""
+    """The studies' DAG on the quick data: every run once, whatever how many studies ask for it."""
     from wrongnumber import extension, readings, xai
     from wrongnumber.runspec import base_options
-    names = ("offline.yaml", "readings.yaml", "extension.yaml", "extension-cpu.yaml", "xai.yaml")
+    names = ("quick.yaml", "readings.yaml", "extension.yaml", "extension-cpu.yaml", "xai.yaml")
     out = snakemake("-n", "--forceall", "--configfile", *(f"config/{n}" for n in names))
     assert out.returncode == 0, out.stdout + out.stderr
     counts = dict(re.findall(r"^(\w+)\s+(\d+)$", out.stdout, re.MULTILINE))
-    config = merged(*names)
+    config = merged("config.yaml", *names)
     bases = {d: base_options(config, d) for d in ("mnist", "fashion")}
     keys = {(r["dataset"], r["name"], r.get("backbone", "paper_cnn"), r["seed"])
             for m in (readings, extension, xai) for r in m.expand(config[m.__name__.split(".")[-1]], bases)}

@@ -18,7 +18,7 @@ from wrongnumber.xai import compare_alpha, expand, score_run, scoring_options, s
 
 ROOT = Path(__file__).parents[1]
 STUDY = yaml.safe_load((ROOT / "config" / "xai.yaml").read_text())["xai"]
-TRAIN = yaml.safe_load((ROOT / "config" / "offline.yaml").read_text())["train"]
+TRAIN = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["train"]
 BASES = {"mnist": dict(TRAIN, subset="none", subset_fraction=0.15),
          "fashion": dict(TRAIN, subset="train", subset_fraction=0.15)}
 

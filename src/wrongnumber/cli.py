@@ -20,7 +20,7 @@ DEFAULTS = TrainConfig()
 def add_data_source(p: argparse.ArgumentParser, required: bool) -> None:
     src = p.add_mutually_exclusive_group(required=required)
     src.add_argument("--data-dir", help="folder with the four IDX files (.gz or raw)")
-    src.add_argument("--download-root", help="torchvision download/cache folder (checksums verified)")
+    src.add_argument("--download-root", help="torchvision download/cache folder (every file must have the official SHA-256)")
 
 
 def add_device(p: argparse.ArgumentParser) -> None:
@@ -487,7 +487,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "or the config files as they were, in --configfile order")
     p.add_argument("--new", nargs="+", required=True,
                    help="the config files of the new defaults, in --configfile order "
-                        "(e.g. config/config.yaml config/offline.yaml)")
+                        "(e.g. config/config.yaml config/quick.yaml)")
     p.add_argument("--results", default="results")
     p.add_argument("--apply", action="store_true", help="move the folders (default: print the plan)")
     p.set_defaults(func=cmd_rename_runs)
