@@ -236,9 +236,13 @@ def cmd_readings(args) -> int:
     from .runspec import bases
     from .tables import load_reported
 
+    from . import claims, evidence
+
     config = _study_config(args.config, "readings", "config/readings.yaml")
-    result = score(config["readings"], bases(config), load_runs(args.runs, args.evals, unique=False),
-                   load_reported(args.reported)["numbers"])
+    runs = load_runs(args.runs, args.evals, unique=False)
+    result = score(config["readings"], bases(config), runs, load_reported(args.reported)["numbers"],
+                   claims=claims.load(args.claims)["claims"],
+                   seed_results={r.run_dir: evidence.seed_result(r) for r in runs})
     for path in write(result, args.out_dir):
         print(path, flush=True)
     return 0
@@ -447,6 +451,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("readings", help="rank the readings of the paper's open choices by distance to its numbers")
     add_runs(p)
     p.add_argument("--config", required=True, help="the resolved workflow config (JSON) with its `readings` section")
+    p.add_argument("--claims", default="paper/claims.yaml", help="the paper's claims, each reading is scored on")
     p.add_argument("--out-dir", required=True)
     p.set_defaults(func=cmd_readings)
 

@@ -211,6 +211,20 @@ def score_reading(r_mnist, c_mnist, r_fashion, c_fashion, paper: dict, confidenc
     }
 
 
+# The paper's claims a reading is scored on besides its numbers (paper/claims.yaml ids), the
+# same tests the report's scoreboard runs.
+READING_CLAIMS = ("similar_accuracy", "more_low_confidence", "stops_earlier", "cam_better_from_epoch1")
+
+
+def claim_verdicts(claims: list[dict], results: dict) -> dict:
+    """{claim id: {"verdict", "outcome", "reason"}} of READING_CLAIMS on one reading's runs
+    (`results`: claims.assess's {(dataset, variant): [SeedResult]}). `outcome` is the test's
+    result on these runs even where the verdict is "not assessed" (e.g. one seed)."""
+    from .claims import assess
+    chosen = [c for c in claims if c["id"] in READING_CLAIMS]
+    return {v["id"]: {k: v[k] for k in ("verdict", "outcome", "reason")} for v in assess(chosen, results)}
+
+
 def describe_options(options: dict, base: dict, keys=("cam_target", "pair_label", "cam_weights",
                                                      "contrastive_weight", "margin")) -> str:
     """'cam_target=label, pair_label=always_similar, ...' with the resolved values."""
@@ -218,12 +232,15 @@ def describe_options(options: dict, base: dict, keys=("cam_target", "pair_label"
     return ", ".join(f"{k}={full[k]:g}" if isinstance(full[k], float) else f"{k}={full[k]}" for k in keys)
 
 
-def score(study: dict, bases: dict[str, dict], runs, numbers: dict) -> dict:
+def score(study: dict, bases: dict[str, dict], runs, numbers: dict, claims: list[dict] | None = None,
+          seed_results: dict | None = None) -> dict:
     """The ranking: one entry per reading (every R reading on the base Fashion subset, and the
     default R with each other Fashion subset), sorted by distance, then relative distance, then
     own distance.
 
     `runs`: provenance.Run records of every run of `expand(study, bases)` (any order).
+    With `claims` (paper/claims.yaml's list) and `seed_results` ({run folder: claims.SeedResult},
+    evidence.seed_result of each run), every entry also says which of READING_CLAIMS it reproduces.
     """
     paper = paper_values(numbers)
     confidence = study.get("confidence", 0.95)
@@ -244,21 +261,30 @@ def score(study: dict, bases: dict[str, dict], runs, numbers: dict) -> dict:
     c_mnist = get("mnist", run_name("C", {}, bases["mnist"]))
     c_fashion = get("fashion", run_name("C", {}, bases["fashion"]))
     default_name = run_name("R", {}, bases["mnist"])
+    groups = []  # each entry's (MNIST R, MNIST C, Fashion R, Fashion C) runs
     for options in readings(study, bases["mnist"]):
         name = run_name("R", options, bases["mnist"])
-        s = score_reading(get("mnist", name), c_mnist, get("fashion", run_name("R", options, bases["fashion"])),
-                          c_fashion, paper, confidence)
+        groups.append((get("mnist", name), c_mnist, get("fashion", run_name("R", options, bases["fashion"])),
+                       c_fashion))
+        s = score_reading(*groups[-1], paper, confidence)
         entries.append({"name": name, "options": describe_options(options, bases["mnist"]),
                         "fashion_subset": bases["fashion"]["subset"], "is_default": name == default_name, **s})
     for over in fashion_readings(study, bases["fashion"]):
-        s = score_reading(get("mnist", default_name), c_mnist,
-                          get("fashion", run_name("R", over, bases["fashion"])),
-                          get("fashion", run_name("C", over, bases["fashion"])), paper, confidence)
+        groups.append((get("mnist", default_name), c_mnist, get("fashion", run_name("R", over, bases["fashion"])),
+                       get("fashion", run_name("C", over, bases["fashion"]))))
+        s = score_reading(*groups[-1], paper, confidence)
         label = ", ".join(f"{k}={v}" for k, v in over.items())
         entries.append({"name": f"{default_name}, Fashion {label}",
                         "options": describe_options({}, bases["mnist"]),
                         "fashion_subset": over.get("subset", bases["fashion"]["subset"]),
                         "fashion_reading": label, "is_default": False, **s})
+    if claims is not None:
+        for e, (rm, cm, rf, cf) in zip(entries, groups):
+            results = {("mnist", "R"): [seed_results[x.run_dir] for x in rm],
+                       ("mnist", "C"): [seed_results[x.run_dir] for x in cm],
+                       ("fashion", "R"): [seed_results[x.run_dir] for x in rf],
+                       ("fashion", "C"): [seed_results[x.run_dir] for x in cf]}
+            e["claims"] = claim_verdicts(claims, results)
     entries.sort(key=lambda e: (round(e["distance"], 9), e["relative_distance"], e["own_distance"], e["name"]))
     for rank, e in enumerate(entries, 1):
         e["rank"] = rank
@@ -337,7 +363,24 @@ def ranking_rows(result: dict) -> list[dict]:
             "within seed noise of the paper": "yes" if e["within_noise"] else
                 f"no ({e['n_within_noise']} of {e['n_quantities']} quantities)",
         })
+        if "claims" in e:
+            rows[-1]["claims reproduced"] = claims_cell(e["claims"])
     return rows
+
+
+CLAIM_LABELS = {"similar_accuracy": "R ≈ C", "more_low_confidence": "R low-conf ≥ 2× C",
+                "stops_earlier": "R stops earlier", "cam_better_from_epoch1": "R's maps closer at epoch 1"}
+
+
+def claims_cell(verdicts: dict) -> str:
+    """'R ≈ C: yes; R stops earlier: no; R's maps closer at epoch 1: n/a (1 seed)' for a table."""
+    def word(v):
+        if v["verdict"] == "holds" or (v["verdict"] == "not assessed" and v["outcome"] == "holds"):
+            return "yes"
+        if v["verdict"] == "does not hold" or v["outcome"] == "does not hold":
+            return "no"
+        return "n/a"
+    return "; ".join(f"{CLAIM_LABELS[k]}: {word(v)}" for k, v in verdicts.items())
 
 
 def write(result: dict, out_dir) -> list:

@@ -13,8 +13,11 @@ rule readings:
     input:
         config="results/config.json",
         reported="paper/reported.yaml",
+        claims="paper/claims.yaml",
         metrics=[f"{r}/metrics.json" for r in study_runs("readings")],
+        probes=[f"{r}/probes.npz" for r in study_runs("readings")],
         evals=[f"{r}/eval/eval.json" for r in study_runs("readings")],
+        predictions=[f"{r}/eval/predictions.csv" for r in study_runs("readings")],
     output:
         json="results/readings/readings.json",
         ranking=expand("results/readings/ranking.{ext}", ext=["csv", "md", "tex"]),
@@ -30,7 +33,7 @@ rule readings:
     benchmark:
         "results/benchmarks/readings.tsv"
     shell:
-        "wrongnumber readings --config {input.config} --reported {input.reported} "
+        "wrongnumber readings --config {input.config} --reported {input.reported} --claims {input.claims} "
         "--runs {params.runs} --evals {params.evals} --out-dir {params.out} > {log} 2>&1"
 
 
