@@ -34,13 +34,29 @@ def test_grid_drops_the_incoherent_combination_and_dead_margins():
 
 
 def test_expand_lists_every_run_once_with_the_default_reading_named_R():
-    runs = expand(STUDY, BASES)
+    study = {k: v for k, v in STUDY.items() if k != "more_seeds"} | {"seeds": [0, 1, 2]}
+    runs = expand(study, BASES)
     keys = [(r["dataset"], r["name"], r["seed"]) for r in runs]
     assert len(keys) == len(set(keys))
     assert ("mnist", "R", 0) in keys and ("mnist", "C", 2) in keys
     assert ("fashion", "C+subset=pooled", 1) in keys and ("fashion", "R+subset=test", 0) in keys
+    assert ("fashion", "R+normalization=mnist_at_test", 2) in keys  # a slip: Fashion only
+    assert not any("normalization" in n for d, n, _ in keys if d == "mnist")
     assert not any("subset=train" in n for _, n, _ in keys)  # the base subset is no override
-    assert len(runs) == 3 * (2 * (1 + 14) + 2 * 2)
+    slips = len(STUDY["fashion_slips"])
+    assert len(runs) == 3 * (2 * (1 + 14) + 2 * 2 + 2 * slips)
+
+
+def test_more_seeds_go_to_the_listed_readings_and_to_C_only():
+    study = dict(STUDY, seeds=[0], more_seeds={"seeds": [1, 2], "readings": [{"cam_target": "label"}]})
+    runs = expand(study, BASES)
+    seeds = {}
+    for r in runs:
+        seeds.setdefault((r["dataset"], r["name"]), set()).add(r["seed"])
+    label = run_name("R", {"cam_target": "label"}, BASES["mnist"])
+    assert seeds[("mnist", label)] == {0, 1, 2} and seeds[("mnist", "C")] == {0, 1, 2}
+    assert seeds[("mnist", "R")] == {0}
+    assert seeds[("fashion", "C+subset=pooled")] == {0}  # Fashion-only readings keep the study's seeds
 
 
 @pytest.mark.slow

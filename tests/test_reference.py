@@ -42,3 +42,27 @@ def test_another_cpu_is_held_to_the_tolerance(tmp_path, capsys):
     write(tmp_path / "far", accuracy=0.9744, threads=2)
     assert main(["check-reference", "--reference", str(tmp_path / "ref"), "--results",
                  str(tmp_path / "far"), "--runs", RUN]) == 1
+
+
+def test_freeze_keeps_results_but_no_models_and_refuses_an_unfinished_run(tmp_path):
+    import pytest
+
+    root = tmp_path / "root"
+    write(root)
+    run = root / RUN
+    (run / "model.pt").write_bytes(b"weights")
+    (run / "probes.npz").write_bytes(b"arrays")
+    (root / "results/config.json").write_text("{}\n")
+    with pytest.raises(SystemExit, match="index.html is missing"):
+        main(["freeze-reference", "--root", str(root), "--out", str(tmp_path / "ref"), "--commit", "abc"])
+    (root / "results/report").mkdir(parents=True)
+    (root / "results/report/index.html").write_text("<html></html>")
+    assert main(["freeze-reference", "--root", str(root), "--out", str(tmp_path / "ref"), "--commit", "abc"]) == 0
+    kept = sorted(str(p.relative_to(tmp_path / "ref")) for p in (tmp_path / "ref").rglob("*") if p.is_file())
+    assert kept == ["SOURCE.json", "results/config.json", f"{RUN}/eval/eval.json", f"{RUN}/metrics.json",
+                    "results/report/index.html"]
+    source = json.loads((tmp_path / "ref/SOURCE.json").read_text())
+    assert source["commit"] == "abc" and source["files"] == 4
+    # the frozen copy is a reference check-reference reads
+    assert main(["check-reference", "--reference", str(tmp_path / "ref"), "--results", str(root),
+                 "--runs", RUN]) == 0

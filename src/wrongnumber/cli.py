@@ -293,6 +293,14 @@ def cmd_check_reference(args) -> int:
     return 1 if result["failures"] else 0
 
 
+def cmd_freeze_reference(args) -> int:
+    from .reference import freeze
+    from .runinfo import git_commit
+
+    print(json.dumps(freeze(args.root, args.out, args.commit or git_commit()), indent=2), flush=True)
+    return 0
+
+
 def cmd_extension(args) -> int:
     from . import extension
     from .provenance import load_runs
@@ -472,6 +480,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--runs", nargs="+", required=True,
                    help="run folders relative to both roots, e.g. results/mnist/R/paper_cnn/seed0")
     p.set_defaults(func=cmd_check_reference)
+
+    p = sub.add_parser("freeze-reference", help="copy a finished run's results (no models or checkpoints) "
+                       "to the committed reference folder, with the commit and config hash")
+    p.add_argument("--root", default=".", help="the folder that holds results/")
+    p.add_argument("--out", default="paper/regenerated")
+    p.add_argument("--commit", default=None, help="the commit that produced it (default: this checkout's)")
+    p.set_defaults(func=cmd_freeze_reference)
 
     p = sub.add_parser("extension", help="the six-seed backbone study: summaries, paired tests, plots")
     p.add_argument("--runs", nargs="+", required=True, help="finished run folders of the study")

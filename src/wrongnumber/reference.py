@@ -60,3 +60,38 @@ def compare(reference: str | Path, results: str | Path, runs: list[str]) -> dict
                    + f" (tolerances: {', '.join(f'{k} {v}' for k, v in TOLERANCE.items())})")
     return {"exact": exact, "verdict": verdict, "moved": moved, "failures": failures,
             "checked": checked}
+
+
+# ---- making the reference: what of results/ is committed (no models, checkpoints or arrays) ----
+
+FROZEN = ("results/config.json", "results/complexity.json",
+          "results/*/*/*/seed*/metrics.json", "results/*/*/*/seed*/timings.json",
+          "results/*/*/*/seed*/eval/eval.json", "results/tables/*", "results/figures/*",
+          "results/stopping/*", "results/report/report.md", "results/report/index.html",
+          "results/benchmarks/**/*.tsv")
+
+
+def freeze(root: str | Path, out: str | Path, commit: str) -> dict:
+    """Copy the committed part of a finished run (`root`/results/...) to `out`, keeping its paths
+    so that the report's relative links and check-reference's run folders work from `out`, and
+    write `out`/SOURCE.json: the commit that produced it and the SHA-256 of the resolved config.
+    Refuses a tree whose report is missing: a half-finished run must not look like a reference."""
+    import hashlib
+    import shutil
+
+    root, out = Path(root), Path(out)
+    report = root / "results/report/index.html"
+    if not report.exists():
+        raise SystemExit(f"{report} is missing: run the workflow to the end before freezing it")
+    files = sorted({p for pattern in FROZEN for p in root.glob(pattern) if p.is_file()})
+    if out.exists():
+        shutil.rmtree(out)
+    for src in files:
+        dst = out / src.relative_to(root)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, dst)
+    config = root / "results/config.json"
+    source = {"commit": commit, "config_sha256": hashlib.sha256(config.read_bytes()).hexdigest(),
+              "files": len(files), "bytes": sum(f.stat().st_size for f in files)}
+    (out / "SOURCE.json").write_text(json.dumps(source, indent=2) + "\n")
+    return source
