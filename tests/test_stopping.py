@@ -66,3 +66,21 @@ def test_score_replays_each_rule_and_compares_with_the_paper():
     assert [r["rank"] for r in result["rows"]] == [1, 2]
     assert all(math.isfinite(r["distance_pp"]) for r in result["rows"])
     assert len(stopping.table_rows(result)) == 2
+    # the report's section: the closest pair, where the config's default stands, the thresholds
+    # at which both paper counts fit (sd 0 here: only the exact counts 119 / 30 fit, at 0.9)
+    result["default"] = {"reading": "R+cam_weights=detached", "rule_label": "accuracy, patience 1, min_delta 0"}
+    section = stopping.report_section(result)
+    assert section["statements"][0].startswith("Closest to the paper: R+cam_weights=detached stopped by total")
+    assert "ranks 2 of 2 decided pairs" in section["statements"][1]
+    assert section["statements"][2].endswith(": 0.9.")
+    assert len(section["rows"]) == 2 and "rule" in section["columns"]
+
+
+def test_report_section_names_an_undecided_default():
+    result = {"rows": [{"reading": "R", "rule_label": "total, patience 3, min_delta 0", "decided": False,
+                        "stopped_epochs": {"R": [16], "C": [7]}}],
+              "paper": {"R_stopped_epoch": 9, "C_stopped_epoch": 13}, "horizon": 16, "seeds": [0],
+              "n_runs": 2, "rules": [{}], "default": {"reading": "R", "rule_label": "total, patience 3, min_delta 0"}}
+    section = stopping.report_section(result)
+    assert "is undecided: a run had not stopped by epoch 16" in section["statements"][0]
+    assert "1 of 1 pairs are undecided" in section["statements"][1]

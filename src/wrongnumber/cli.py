@@ -272,6 +272,8 @@ def cmd_stopping(args) -> int:
         for epoch, summary in evaluate_epochs(path, epochs, device, args.low_confidence).items():
             evals[key, epoch] = summary
     result = stopping.score(study, planned, decisions, evals, load_reported(args.reported)["numbers"])
+    train = config["train"]
+    result["default"] = {"reading": "R", "rule_label": stopping.rule_label(train)}
     out = Path(args.out_dir)
     write_tables({"ranking": {"title": "Channel-weight readings x early-stopping rules, ranked "
                               "against the paper's Table 1 and stopping epochs",

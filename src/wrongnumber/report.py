@@ -112,9 +112,9 @@ def check_complete(obj, where: str = "report") -> None:
 def study_sections(paths: list[Path], out_dir: Path) -> dict:
     """{study name: its report section}: each results/<study>/<study>.json through its module's
     `report_section`; figure paths in a section ({"png": path}) get embedded like the paper's."""
-    from . import extension, readings, xai
+    from . import extension, readings, stopping, xai
     makers = {"readings": readings.report_section, "extension": extension.report_section,
-              "xai": xai.report_section}
+              "xai": xai.report_section, "stopping": stopping.report_section}
     sections = {}
     for path in paths:
         name = Path(path).stem

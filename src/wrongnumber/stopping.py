@@ -103,6 +103,8 @@ def score(study: dict, runs: list[dict], decisions: dict, evals: dict, numbers: 
                      "C_low_confidence": _summary([low(x) for x in cs], paper["C_low_confidence_count"], conf),
                      "R_stopped_epoch": _summary(row["stopped_epochs"]["R"], paper["R_stopped_epoch"], conf),
                      "C_stopped_epoch": _summary(row["stopped_epochs"]["C"], paper["C_stopped_epoch"], conf)}
+                fit = threshold_fit([x.eval for x in rs], [x.eval for x in cs], paper, conf)
+                row["thresholds_both_within_noise"] = [f["threshold"] for f in fit if f["both_within_noise"]]
                 accuracy = ("R_accuracy", "C_accuracy", "R_minus_C")
                 row.update(threshold=float(t), quantities=q,
                            distance_pp=max(abs(q[k]["diff"]) for k in accuracy),
@@ -155,3 +157,40 @@ def table_rows(result: dict) -> list[dict]:
                      "epochs R / C": f"{pm(q['R_stopped_epoch'], 1)} / {pm(q['C_stopped_epoch'], 1)}",
                      "within noise": f"{r['n_within_noise']} of {r['n_quantities']}"})
     return rows
+
+
+def report_section(result: dict) -> dict:
+    """What the report's stopping section prints: plain statements and the ranking table.
+    `result["default"]` (written by the CLI): the config's own reading and rule."""
+    rows, d = result["rows"], result.get("default", {})
+    decided = [r for r in rows if r["decided"]]
+    statements = []
+    if decided:
+        top = decided[0]
+        statements.append(
+            f"Closest to the paper: {top['reading']} stopped by {top['rule_label']}: "
+            f"{top['n_within_noise']} of {top['n_quantities']} quantities within the seed noise, "
+            f"stopping epochs R {top['stopped_epochs']['R']} / C {top['stopped_epochs']['C']} "
+            f"(paper {result['paper']['R_stopped_epoch']:g} / {result['paper']['C_stopped_epoch']:g}).")
+    mine = [r for r in rows if r["reading"] == d.get("reading") and r["rule_label"] == d.get("rule_label")]
+    if mine:
+        r = mine[0]
+        where = (f"ranks {r['rank']} of {len(decided)} decided pairs" if r["decided"] else
+                 f"is undecided: a run had not stopped by epoch {result['horizon']}")
+        statements.append(f"The config's default, {r['reading']} with {r['rule_label']}, {where}; "
+                          f"stopping epochs R {r['stopped_epochs']['R']} / C {r['stopped_epochs']['C']}.")
+        if r["decided"]:
+            t = r["thresholds_both_within_noise"]
+            statements.append(
+                "Low-confidence thresholds at which both the paper's R and C counts "
+                f"({result['paper']['R_low_confidence_count']:g} / {result['paper']['C_low_confidence_count']:g}) "
+                "fall within these runs' seed noise: "
+                + (", ".join(f"{x:g}" for x in t) if t else "none") + ".")
+    undecided = len(rows) - len(decided)
+    if undecided:
+        statements.append(f"{undecided} of {len(rows)} pairs are undecided: some run was still "
+                          f"improving at epoch {result['horizon']}, the horizon.")
+    table = table_rows(result)
+    return {"seeds": result["seeds"], "horizon": result["horizon"], "n_runs": result["n_runs"],
+            "n_rules": len(result["rules"]), "statements": statements,
+            "columns": list(table[0]) if table else [], "rows": table}

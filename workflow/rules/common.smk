@@ -127,7 +127,8 @@ def all_study_evals():
 
 STUDY_RESULTS = {"readings": "results/readings/readings.json",
                  "extension": "results/extension/extension.json",
-                 "xai": "results/xai/xai.json"}
+                 "xai": "results/xai/xai.json",
+                 "stopping": "results/stopping/stopping.json"}
 
 
 def study_results():
