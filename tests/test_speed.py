@@ -47,8 +47,8 @@ def test_flops_of_one_training_step_known_answer(bench, data):
     counts = {label: bench.count_step(o, 8, data.train, data.spec, torch.device("cpu"))
               for label, o in bench.cases()}
     assert counts["C"]["flops_per_image"] == c == 46_040_064
-    assert counts["R:detached"]["flops_per_image"] == r == 46_788_672
-    assert counts["R"]["flops_per_image"] == r_diff  # the default reading: differentiable
+    assert counts["R"]["flops_per_image"] == r == 46_788_672  # the default reading: detached
+    assert counts["R:differentiable"]["flops_per_image"] == r_diff
     # 3 conv forwards, 3 conv backwards, 2 linear forwards, 2 x 2 linear-backward matmuls
     assert len(counts["C"]["calls"]) == 12
     replay = bench.make_replay(counts["R"]["calls"], torch.device("cpu"), "channels_last")
