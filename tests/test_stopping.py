@@ -10,16 +10,16 @@ STUDY = {"dataset": "mnist", "seeds": [0, 1], "horizon": 4,
          "runs": [{"variant": "C"}, {"variant": "R", "cam_weights": "detached"}],
          "rules": {"early_stop_on": ["total", "accuracy"], "patience": [1], "min_delta": [0.0]},
          "confidence": 0.95}
-BASES = {"mnist": {"cam_weights": "differentiable", "max_epochs": 50, "patience": 3, "subset": "none",
-                   "subset_fraction": 0.15}}
+BASES = {"mnist": {"cam_weights": "differentiable", "max_epochs": 50, "patience": 2, "early_stop_on": "ce",
+                   "min_delta": 0.001, "subset": "none", "subset_fraction": 0.15}}
+H = "early_stop_on=total+max_epochs=4+min_delta=0+patience=4"  # the horizon runs' own rule
 
 
 def test_plan_names_every_long_run():
     runs = stopping.expand(STUDY, BASES)
     assert [(r["name"], r["seed"]) for r in runs] == [
-        ("C+max_epochs=4+patience=4", 0), ("C+max_epochs=4+patience=4", 1),
-        ("R+cam_weights=detached+max_epochs=4+patience=4", 0),
-        ("R+cam_weights=detached+max_epochs=4+patience=4", 1)]
+        (f"C+{H}", 0), (f"C+{H}", 1),
+        (f"R+cam_weights=detached+{H}", 0), (f"R+cam_weights=detached+{H}", 1)]
     assert {r["reading"] for r in runs} == {"C", "R+cam_weights=detached"}
     assert len(stopping.rules(STUDY)) == 2
 
@@ -44,7 +44,7 @@ def test_score_replays_each_rule_and_compares_with_the_paper():
         else:
             histories[r["name"], r["seed"]] = history([3.0, 3.5, 2.0, 1.0], [0.90, 0.95, 0.95, 0.97])
     decisions = stopping.decide(STUDY, histories, max_epochs=50)
-    c0 = ("C+max_epochs=4+patience=4", 0)
+    c0 = (f"C+{H}", 0)
     assert decisions[c0, 0] == {"best_epoch": 2, "stopped_epoch": 3, "stopped_early": True, "decided": True}
     evals = {}
     for key in histories:

@@ -13,8 +13,11 @@ from .runspec import run_name
 
 
 def horizon_overrides(study: dict) -> dict:
-    """What makes a run train the whole horizon: max_epochs = patience = horizon."""
-    return {"max_epochs": study["horizon"], "patience": study["horizon"]}
+    """What makes a run train the whole horizon: max_epochs = patience = horizon. Its watched
+    quantity then only picks which epoch's weights model.pt keeps (the rules replayed use every
+    epoch's); it is fixed, so the long runs do not depend on the config's early-stopping default."""
+    return {"max_epochs": study["horizon"], "patience": study["horizon"], "early_stop_on": "total",
+            "min_delta": 0.0}
 
 
 def expand(study: dict, bases: dict[str, dict]) -> list[dict]:
