@@ -13,6 +13,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from .train import EARLY_STOP_ON, TrainConfig
+from .evaluate import LOW_CONFIDENCE
 
 DEFAULTS = TrainConfig()
 
@@ -405,7 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--run", required=True, help="finished run folder")
     p.add_argument("--out", required=True, help="folder for eval.json, predictions.csv, failures.npz")
     add_data_source(p, required=False)
-    p.add_argument("--low-confidence", type=float, default=0.9,
+    p.add_argument("--low-confidence", type=float, default=LOW_CONFIDENCE,
                    help="'true low confidence' = correct with max softmax below this")
     add_device(p)
     p.set_defaults(func=cmd_evaluate)
@@ -470,7 +471,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--runs", nargs="+", required=True, help="the study's run folders, in its planned order")
     p.add_argument("--config", required=True, help="the resolved workflow config (JSON) with its `stopping` section")
     p.add_argument("--reported", required=True, help="paper/reported.yaml")
-    p.add_argument("--low-confidence", type=float, default=0.9)
+    p.add_argument("--low-confidence", type=float, default=LOW_CONFIDENCE)
     p.add_argument("--out-dir", required=True)
     add_device(p)
     p.set_defaults(func=cmd_stopping)
