@@ -148,8 +148,8 @@ def table_rows(result: dict) -> list[dict]:
         if not r["decided"]:
             rows.append({"rank": "-", "reading": r["reading"], "rule": r["rule_label"],
                          "stopped R / C (per seed)": epochs, "R acc %": "undecided within the horizon",
-                         "C acc %": "", "R-C pp": "", "t*": "", "low conf R / C at t*": "",
-                         "epochs R / C": "", "within noise": ""})
+                         "C acc %": "-", "R-C pp": "-", "t*": "-", "low conf R / C at t*": "-",
+                         "epochs R / C": "-", "within noise": "-"})
             continue
         q = r["quantities"]
         rows.append({"rank": str(r["rank"]), "reading": r["reading"], "rule": r["rule_label"],
