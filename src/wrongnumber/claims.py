@@ -175,7 +175,7 @@ def stops_earlier(get):
     er, ec = fmean(x.stopped_epoch for x in r), fmean(x.stopped_epoch for x in c)
     tr, tc = fmean(x.train_seconds for x in r), fmean(x.train_seconds for x in c)
     ok = er < ec and tr < tc
-    return ok, (f"R stops at epoch {f.number(er, 'epochs')} vs C {f.number(ec, 'epochs')}; "
+    return ok, (f"R stops after {f.number(er, 'epochs')} vs C {f.number(ec, 'epochs')}; "
                 f"trains {f.duration(tr)} vs {f.duration(tc)}"), evidence
 
 

@@ -92,7 +92,7 @@ def train_flags(wildcards):
 
 def config_names():
     """The config files of this run in the order they apply: config/config.yaml, then --configfile's."""
-    names = [os.path.relpath(p) for p in workflow.configfiles]
+    names = list(dict.fromkeys(os.path.relpath(p) for p in workflow.configfiles))  # given twice: once
     return sorted(names, key=lambda n: n != "config/config.yaml")
 
 
