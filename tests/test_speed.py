@@ -63,7 +63,7 @@ def test_benchmark_writes_table_and_json(bench, tmp_path):
     (res,) = record["results"]
     assert res["modes"] == ["default", "nchw"]
     rows = {(r["mode"], r["case"]): r for r in res["train"]}
-    assert set(rows) == {(m, k) for m in ("default", "nchw") for k in ("C", "R", "R:detached")}
+    assert set(rows) == {(m, k) for m in ("default", "nchw") for k in ("C", "R", "R:differentiable")}
     for r in rows.values():
         assert r["train_images_per_s"]["median"] > 0 and r["distance_to_bound"] > 0
         assert r["speedup_vs_paper"] == pytest.approx(r["paper_epoch_seconds"] / r["epoch"]["epoch"])
@@ -71,7 +71,7 @@ def test_benchmark_writes_table_and_json(bench, tmp_path):
             r["epoch"]["train"] + r["epoch"]["validate"] + r["epoch"]["probes"])
         assert r["finite_losses"]
     assert rows["default", "R"]["paper_epoch_seconds"] == pytest.approx(18.88 * 3600 / 9)
-    assert {q["case"] for q in res["r_over_c"]} == {"R", "R:detached"}
+    assert {q["case"] for q in res["r_over_c"]} == {"R", "R:differentiable"}
     assert "speed-up vs paper" in out.with_suffix(".md").read_text()
 
 
