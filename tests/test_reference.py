@@ -39,7 +39,7 @@ def test_another_cpu_is_held_to_the_tolerance(tmp_path, capsys):
                  str(tmp_path / "new"), "--runs", RUN]) == 0
     out = capsys.readouterr().out
     assert "within tolerance only" in out and "cpu_capability AVX2 -> AVX512" in out
-    write(tmp_path / "far", accuracy=0.9744, threads=2)
+    write(tmp_path / "far", accuracy=0.9700, threads=2)  # 1.44 pp: beyond another seed
     assert main(["check-reference", "--reference", str(tmp_path / "ref"), "--results",
                  str(tmp_path / "far"), "--runs", RUN]) == 1
 

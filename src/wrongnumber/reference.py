@@ -18,9 +18,13 @@ EVAL_KEYS = ("accuracy", "true_predictions", "false_predictions", "true_low_conf
 METRICS_KEYS = ("stopped_epoch", "best_epoch")
 # What must match for bit equality: the software, the instruction set, the threads, the device.
 ENVIRONMENT = ("torch", "cpu_capability", "threads", "device")
-# When the environment differs: accuracy in percentage points, counts in images, epochs.
-TOLERANCE = {"accuracy": 0.5, "true_predictions": 50, "false_predictions": 50,
-             "true_low_confidence": 60, "stopped_epoch": 4, "best_epoch": 4}
+# When the environment differs the run drifts like another seed would, so the tolerances are
+# the reference's seed-to-seed spread on MNIST (paper/regenerated, seeds 0-2: accuracy within
+# 0.63 pp, predictions within 63 images, low-confidence counts within 30, stopping epochs
+# within 7): about 1.5x each range. A broken pipeline misses them by far more.
+# Accuracy in percentage points, counts in images, epochs.
+TOLERANCE = {"accuracy": 1.0, "true_predictions": 100, "false_predictions": 100,
+             "true_low_confidence": 60, "stopped_epoch": 10, "best_epoch": 10}
 
 
 def _run_record(run: Path) -> dict:
