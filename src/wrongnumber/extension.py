@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .runspec import run_name
+from .runspec import SEP, overrides_of, run_name
 
 
 def backbone_plan(study: dict) -> list[dict]:
@@ -87,7 +87,7 @@ def summarise(study: dict, bases: dict, runs) -> dict:
     cells: dict = {}  # (dataset, backbone, overrides, variant): the overrides pair R with its C
     for key in sorted(want):
         run = have[key]
-        cells.setdefault((run.dataset, run.backbone, run.name[1:], run.variant), []).append(run)
+        cells.setdefault((run.dataset, run.backbone, overrides_of(run.name), run.variant), []).append(run)
     measures = [ACCURACY, *CAM_QUALITY]
     higher = {ACCURACY: True, **{k: v[1] for k, v in CAM_QUALITY.items()}}
     level = study.get("confidence", 0.95)
@@ -99,7 +99,7 @@ def summarise(study: dict, bases: dict, runs) -> dict:
         vals = [_values(r) for r in rs]
         out["cells"].append({
             "dataset": dataset, "backbone": backbone, "variant": variant, "name": rs[0].name,
-            "overrides": over.lstrip("+").replace("+", ", ") or "none",
+            "overrides": over.replace(SEP, ", ") or "none",
             "seeds": [r.seed for r in rs], "n_params": rs[0].metrics["n_params"],
             "cam_layer": MODELS[backbone].cam_layer, "official": all(r.metrics["data"]["official"] for r in rs),
             "stopped_epoch": summarize([r.metrics["stopped_epoch"] for r in rs]),
@@ -121,7 +121,7 @@ def summarise(study: dict, bases: dict, runs) -> dict:
                                  "images; McNemar needs the same images in the same order")
             per_seed.append({"seed": s, **mcnemar(cr, cc)})
         out["r_vs_c"].append({
-            "dataset": dataset, "backbone": backbone, "overrides": over.lstrip("+").replace("+", ", ") or "none",
+            "dataset": dataset, "backbone": backbone, "overrides": over.replace(SEP, ", ") or "none",
             "seeds": seeds, "mcnemar": per_seed,
             "paired": {m: paired_across_seeds([_values(r_runs[s])[m] for s in seeds],
                                               [_values(c_runs[s])[m] for s in seeds]) for m in measures}})
@@ -138,7 +138,7 @@ def summarise(study: dict, bases: dict, runs) -> dict:
                                  f"{fine} seeds {sorted(b)}, none shared; give both the same seeds")
             out["feature_map"].append({
                 "dataset": dataset, "variant": variant, "backbones": [coarse, fine],
-                "overrides": over.lstrip("+").replace("+", ", ") or "none",
+                "overrides": over.replace(SEP, ", ") or "none",
                 "resolutions": [MODELS[coarse].cam_hw, MODELS[fine].cam_hw], "seeds": seeds,
                 "paired": {m: paired_across_seeds([_values(b[s])[m] for s in seeds],
                                                   [_values(a[s])[m] for s in seeds]) for m in measures}})

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from . import layout
 from .data import FILES
 
 TRAIN_FILES = (FILES["train_images"], FILES["train_labels"])
@@ -109,9 +110,8 @@ class Run:
 
     @property
     def name(self) -> str:
-        """The run name of the workflow layout results/<dataset>/<name>/<backbone>/seed<N>
-        (the variant plus its option overrides, wrongnumber.runspec)."""
-        return self.run_dir.parent.parent.name
+        """The run name (the variant plus its option overrides, wrongnumber.runspec)."""
+        return layout.run_name_of(self.run_dir)
 
     @property
     def backbone(self) -> str:

@@ -11,6 +11,7 @@ import json
 import math
 from pathlib import Path
 
+from . import layout
 from .runspec import run_name
 
 
@@ -81,7 +82,7 @@ def _runs_by_training(study: dict, bases: dict, score_dirs: list) -> dict:
     found = {}
     for d in score_dirs:
         meta = json.loads((Path(d) / "scores.json").read_text())
-        found[(meta["dataset"], Path(meta["run"]).parent.parent.name, meta["seed"])] = (Path(d), meta)
+        found[(meta["dataset"], layout.run_name_of(meta["run"]), meta["seed"])] = (Path(d), meta)
     out = {}
     for r in expand(study, bases):
         key = (r["dataset"], r["name"], r["seed"])

@@ -7,7 +7,7 @@ import shlex
 from snakemake.utils import validate
 
 from wrongnumber import extension, readings, stopping, xai
-from wrongnumber import runspec
+from wrongnumber import layout, runspec
 from wrongnumber.runspec import NAME_REGEX, parse_run_name
 
 
@@ -18,7 +18,7 @@ FIGURES = ["fig1", "fig2", "fig3", "fig4", "fig5", "fig6", "fig7", "fig8"]
 # beyond the paper's own: R beside C, each probe's epoch strip, the low-confidence sweep, curves
 EXTRA_FIGURES = ["compare_mnist", *[f"strip_{d}" for d in DATASETS], "low_confidence_sweep",
                  *[f"curves_{d}" for d in DATASETS]]
-RUN = "results/{dataset}/{variant}/{backbone}/seed{seed}"
+RUN = layout.RUN
 TABLES = ["table1", "table2", "timing", "fashion", "text", "table1_layout", "low_confidence_sweep"]
 RUN_FILES = ["metrics.json", "timings.json", "model.pt", "probes.npz",
              "eval/eval.json", "eval/predictions.csv", "eval/failures.npz"]
@@ -84,7 +84,7 @@ def train_flags(wildcards):
     variant, overrides = parse_run_name(wildcards.variant, opts)
     opts.update(overrides, variant=variant)
     flags = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in sorted(opts.items()))
-    run = f"results/{wildcards.dataset}/{wildcards.variant}/{wildcards.backbone}/seed{wildcards.seed}"
+    run = layout.run_dir(wildcards.dataset, wildcards.variant, wildcards.backbone, wildcards.seed)
     if run in study_runs("stopping"):  # its rules are replayed on every epoch's weights
         flags += " --keep-epoch-states"
     return flags
@@ -108,7 +108,7 @@ def study_bases():
 
 
 def run_path(r):
-    return f"results/{r['dataset']}/{r['name']}/{r.get('backbone', config['backbone'])}/seed{r['seed']}"
+    return layout.run_dir(r["dataset"], r["name"], r.get("backbone", config["backbone"]), r["seed"])
 
 
 def study_runs(name):

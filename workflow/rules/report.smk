@@ -107,8 +107,8 @@ rule report:
         sources=expand("resources/data/{dataset}/SOURCES.json", dataset=DATASETS),
         benchmarks=[
             *expand("results/benchmarks/assemble_data/{dataset}.tsv", dataset=DATASETS),
-            *runs("results/benchmarks/train/{dataset}_{variant}_{backbone}_seed{seed}.tsv"),
-            *runs("results/benchmarks/evaluate/{dataset}_{variant}_{backbone}_seed{seed}.tsv"),
+            *runs(layout.benchmark("train")),
+            *runs(layout.benchmark("evaluate")),
             "results/benchmarks/complexity.tsv",
             "results/benchmarks/tables.tsv",
             "results/benchmarks/figures.tsv",
