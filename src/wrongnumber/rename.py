@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import yaml
+
 from . import layout
 from .runspec import DATASETS, rename
 
@@ -45,6 +47,11 @@ def apply(moves: list[tuple[Path, Path]]) -> None:
         staged.append((tmp, new))
     for tmp, new in staged:
         os.replace(tmp, new)
+
+
+def load_config(files: list[str]) -> dict:
+    """Config files (YAML, or the workflow's resolved JSON) merged in --configfile order."""
+    return merge_configs([yaml.safe_load(Path(f).read_text()) for f in files])
 
 
 def merge_configs(parts: list[dict]) -> dict:

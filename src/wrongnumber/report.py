@@ -25,7 +25,7 @@ import jinja2
 import yaml
 
 from . import claims as claims_mod
-from . import evidence, provenance, runinfo
+from . import atomic, evidence, provenance, runinfo
 from .losses import DISTANCE_EPS
 from .tables import DERIVED
 from .models import MODELS
@@ -244,9 +244,7 @@ def render(context: dict, templates: Path, out_dir: Path) -> list[Path]:
                                  trim_blocks=True, lstrip_blocks=True)
         text = env.get_template(template).render(**context)
         path = out_dir / name
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text)
-        os.replace(tmp, path)
+        atomic.write_text(path, text)
         written.append(path)
     return written
 
