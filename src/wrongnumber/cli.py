@@ -10,6 +10,7 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
+from .studies import REPORTED
 from .train import EARLY_STOP_ON, TrainConfig
 
 
@@ -375,7 +376,7 @@ def args_report(p: argparse.ArgumentParser) -> None:
     p.add_argument("--benchmarks", nargs="*", default=[], help="Snakemake benchmark TSV files")
     p.add_argument("--hash", nargs="*", default=[], help="output files whose SHA-256 the report lists")
     p.add_argument("--studies", nargs="*", default=[],
-                   help="results/<study>/<study>.json of the studies run (readings, extension, xai): "
+                   help=f"results/<study>/<study>.json of the studies run ({', '.join(REPORTED)}): "
                         "one report section each")
     p.add_argument("--out-dir", required=True)
 

@@ -30,8 +30,8 @@ from .losses import (CLASSIFICATION_LOSSES, PAIR_LABELS, classification_loss, co
                      pair_labels, total_loss)
 from .models import MODELS, build_model
 from . import perturb
+from .runspec import DATASETS, VARIANTS
 
-VARIANTS = ("C", "R")
 EARLY_STOP_ON = tuple(MONITORS)                         # total | ce | accuracy
 SUBSETS = ("none", "train", "pooled", "test")
 MEMORY_FORMATS = ("contiguous", "channels_last")
@@ -42,6 +42,16 @@ AMP = ("none", "bf16")
 
 class ConfigError(ValueError):
     """A bad option value; the message names the option and the allowed values."""
+
+
+# Every option with a fixed set of values; the config schema's enums are the same sets
+# (tests/test_options.py).
+CHOICES = {"variant": VARIANTS, "cam_target": CAM_TARGETS, "pair_label": PAIR_LABELS,
+           "cam_weights": CAM_WEIGHTS, "early_stop_on": EARLY_STOP_ON,
+           "subset": SUBSETS, "normalization": NORMALIZATIONS, "backbone": tuple(MODELS), "dataset": DATASETS,
+           "classification_loss": CLASSIFICATION_LOSSES, "perturbation": perturb.PERTURBATIONS,
+           "memory_format": MEMORY_FORMATS, "compile": COMPILE_MODES,
+           "adam_impl": ADAM_IMPLS, "amp": AMP}
 
 
 @dataclass(frozen=True)
@@ -83,13 +93,7 @@ class TrainConfig:
     amp: str = "none"                      # none | bf16: autocast the forward (for CUDA)
 
     def validate(self) -> "TrainConfig":
-        choices = {"variant": VARIANTS, "cam_target": CAM_TARGETS, "pair_label": PAIR_LABELS,
-                   "cam_weights": CAM_WEIGHTS, "early_stop_on": EARLY_STOP_ON,
-                   "subset": SUBSETS, "normalization": NORMALIZATIONS, "backbone": tuple(MODELS), "dataset": ("mnist", "fashion"),
-                   "classification_loss": CLASSIFICATION_LOSSES, "perturbation": perturb.PERTURBATIONS,
-                   "memory_format": MEMORY_FORMATS, "compile": COMPILE_MODES,
-                   "adam_impl": ADAM_IMPLS, "amp": AMP}
-        for name, allowed in choices.items():
+        for name, allowed in CHOICES.items():
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"--{name.replace('_', '-')} must be one of {', '.join(allowed)}; "
                                   f"got {getattr(self, name)!r}")

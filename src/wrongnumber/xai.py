@@ -32,14 +32,6 @@ def expand(study: dict, bases: dict[str, dict]) -> list[dict]:
 
 # ---- one trained run: every method scored by every metric on the same test images ----
 
-def scoring_options(study: dict) -> dict:
-    """The evaluate_methods options a study fixes (the defaults of the schema where unset)."""
-    return {"methods": tuple(study["methods"]), "n_samples": study.get("n_samples", 500),
-            "seed": study.get("sample_seed", 0), "cam_target": study.get("cam_target", "label"),
-            "n_steps": study.get("n_steps", 28), "baseline": study.get("baseline", "black"),
-            "k_percent": study.get("k_percent", 20.0)}
-
-
 def score_run(model, test, spec, options: dict, qualitative: list[int]) -> tuple:
     """(scores, maps) of one model in eval mode on its test split.
 
