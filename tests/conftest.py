@@ -3,13 +3,20 @@ from pathlib import Path
 
 import pytest
 import torch
+import yaml
 
 from wrongnumber.data import load_dataset
+from wrongnumber.models import PaperCNN
+from wrongnumber.runspec import bases
 from wrongnumber.train import TrainConfig, train
 
+ROOT = Path(__file__).parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
 MNIST_MINI = FIXTURES / "mnist-mini"
 FASHION_MINI = FIXTURES / "fashion-mini"
+# The options of a run without overrides, per dataset, under config/config.yaml: what the
+# studies' run names are spelled against.
+BASES = bases(yaml.safe_load((ROOT / "config" / "config.yaml").read_text()))
 
 
 def short_config(variant: str, **overrides) -> TrainConfig:
@@ -28,6 +35,21 @@ def trained_runs(tmp_path_factory):
     """C and R trained for 4 epochs on the 540-image real fixture (about 10 s on 2 cores)."""
     root = tmp_path_factory.mktemp("runs")
     return {v: (root / v, train_run(short_config(v), root / v)) for v in ("C", "R")}
+
+
+@pytest.fixture()
+def model_and_images():
+    """A PaperCNN in eval mode with non-trivial BatchNorm running statistics (so eval mode is
+    not the identity), and six random normalised images: enough for the CAM algebra."""
+    torch.manual_seed(0)
+    model = PaperCNN()
+    images = torch.randn(6, 1, 28, 28)
+    model.train()
+    with torch.no_grad():
+        for _ in range(3):
+            model(torch.randn(32, 1, 28, 28))
+    model.eval()
+    return model, images
 
 
 @pytest.fixture(scope="module")

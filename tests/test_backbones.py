@@ -1,5 +1,4 @@
 """Extension backbones: exact sizes, CAM taps, skip connections, Grad-CAM and training steps."""
-import time
 
 import pytest
 import torch
@@ -18,18 +17,7 @@ CAM_SHAPES = {"resnet18": (512, 4, 4), "resnet18_cam7": (256, 7, 7), "resnet18_c
 NAMES = sorted(BACKBONES)
 
 
-@pytest.fixture(autouse=True)
-def one_thread(request):
-    """Batches of 1-8 images: a second thread costs more in synchronisation than it saves, and
-    on a shared CPU its spin-waiting multiplied these tests' time. The timing test keeps the
-    default."""
-    if request.node.get_closest_marker("slow"):
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # batches of 1-8 images (conftest.py)
 
 
 def n_params(model):
@@ -177,16 +165,3 @@ def test_contrastive_training_step_runs(name):
     grads = [p.grad for p in getattr(model, model.stages[0]).parameters()]
     assert all(g is not None and torch.isfinite(g).all() for g in grads)
 
-
-@pytest.mark.slow
-def test_print_cpu_time_per_batch(capsys):
-    """Forward + backward of one 64-image batch (CE only), printed, not asserted: the CPU is shared."""
-    lines = []
-    for name in ("paper_cnn", "resnet18", "convnext"):  # resnet18_noskip: 1.2 % fewer MACs
-        model = build_model(name, dropout=0.5).train()
-        x, y = images(64), torch.arange(64) % 10
-        t0 = time.perf_counter()
-        torch.nn.functional.cross_entropy(model(x)[0], y).backward()
-        lines.append(f"{name}: {time.perf_counter() - t0:.2f} s")
-    with capsys.disabled():
-        print(f"\nCPU forward+backward, batch 64, {torch.get_num_threads()} threads: " + ", ".join(lines))

@@ -10,21 +10,6 @@ from wrongnumber.cam import (bicubic_matrix, grad_cam, grad_cam_from_outputs, gr
 from wrongnumber.models import PaperCNN
 
 
-@pytest.fixture()
-def model_and_images():
-    torch.manual_seed(0)
-    model = PaperCNN()
-    # A few real-looking inputs are not needed for the algebra; random normalised images do.
-    images = torch.randn(6, 1, 28, 28)
-    # Give BatchNorm non-trivial running statistics so eval mode is not the identity.
-    model.train()
-    with torch.no_grad():
-        for _ in range(3):
-            model(torch.randn(32, 1, 28, 28))
-    model.eval()
-    return model, images
-
-
 def test_bicubic_matrix_equals_interpolate():
     x = torch.randn(5, 7, 7)
     ours = upsample(x, (28, 28))

@@ -22,19 +22,6 @@ TARGETS = [5, 0, 9, 3, 3, 7]
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
-@pytest.fixture(scope="module")
-def model_and_images():
-    torch.manual_seed(0)
-    model = PaperCNN()
-    images = torch.randn(6, 1, 28, 28)
-    model.train()  # non-trivial BatchNorm running statistics, so eval mode is not the identity
-    with torch.no_grad():
-        for _ in range(3):
-            model(torch.randn(32, 1, 28, 28))
-    model.eval()
-    return model, images
-
-
 def package_cam(method, model, images, targets, layer=None):
     """grad-cam's class for `method`, its targets, and the CAM layer: the module whose output
     the model returns as feats (PaperCNN's block3.act unless given)."""

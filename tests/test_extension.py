@@ -6,12 +6,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from wrongnumber.extension import backbone_plan, expand, summarise, table_rows
+from conftest import BASES
+from wrongnumber.extension import backbone_plan, expand, report_section, summarise, table_rows
 
 ROOT = Path(__file__).parents[1]
-TRAIN = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["train"]
-BASES = {"mnist": dict(TRAIN, subset="none", subset_fraction=0.15),
-         "fashion": dict(TRAIN, subset="train", subset_fraction=0.15)}
 
 
 def merged(*names):
@@ -82,6 +80,13 @@ def test_r_against_c_known_answer(tmp_path):
     assert cells["R"]["seeds"] == [0, 1, 2]
     rows = table_rows(result)
     assert {"summary", "r_vs_c", "mcnemar"} <= set(rows)
+    section = report_section(dict(result, figures=[]))
+    assert section["statements"][0].startswith("3 seeds ran in all ([0, 1, 2])")
+    assert "mnist (official: false)" in section["statements"][0]
+    assert section["statements"][1].startswith("mnist paper_cnn: R - C accuracy -15.00 pp over 3 seeds")
+    assert section["statements"][1].endswith("McNemar p < 0.05 on 3 of 3 seeds.")  # p = 2/64 each
+    assert section["training_time"] == "paper_cnn 0.05 h"  # six runs of 30 s
+    assert [t["name"] for t in section["tables"]] == list(rows)
 
 
 def test_a_missing_run_is_named(tmp_path):
@@ -91,9 +96,3 @@ def test_a_missing_run_is_named(tmp_path):
     with pytest.raises(ValueError, match="no finished run mnist/C/paper_cnn seed 1"):
         summarise(study, BASES, runs)
 
-
-def test_p_values_print_underflow_as_a_bound_not_zero():
-    from wrongnumber.extension import _p
-    assert _p({"p_value": 0.0}) == "< 1e-300"
-    assert _p({"p_value": 0.0312}) == "0.0312"
-    assert _p({"p_value": float("nan")}) == "n/a"

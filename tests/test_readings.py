@@ -6,15 +6,13 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
-from conftest import short_config, train_run
-from wrongnumber.readings import expand, paper_values, prediction_interval_half_width, readings, score
+from conftest import BASES, short_config, train_run
+from wrongnumber.readings import (expand, paper_values, prediction_interval_half_width, readings,
+                                  report_section, score)
 from wrongnumber.runspec import run_name
 
 ROOT = Path(__file__).parents[1]
 STUDY = yaml.safe_load((ROOT / "config" / "readings.yaml").read_text())["readings"]
-TRAIN = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["train"]
-BASES = {"mnist": dict(TRAIN, subset="none", subset_fraction=0.15),
-         "fashion": dict(TRAIN, subset="train", subset_fraction=0.15)}
 NUMBERS = yaml.safe_load((ROOT / "paper" / "reported.yaml").read_text())["numbers"]
 
 
@@ -117,6 +115,13 @@ def test_score_known_answer():
     assert [e["rank"] for e in result["entries"]] == [1, 2]
     assert result["verdict"]["within_noise"] == []
     assert r["mnist_R_counts"] == {"true": pytest.approx(9750), "false": pytest.approx(250)}
+    section = report_section(dict(result, figure="distances.png"))
+    assert len(section["rows"]) == 2 and section["columns"] == list(section["rows"][0])
+    assert section["statements"][0].startswith("No reading is within the seed noise of the paper")
+    default = section["statements"][-1]  # ranked on the R - C differences, where the label reading is closer
+    assert default.startswith("The default reading R ranks 2 of 2 (relative distance 0.77 pp")
+    assert "R+cam_target=label is clearly closer there" in default and default.endswith("p = 1.93e-55).")
+    assert section["seeds"] == "0, 1, 2" and section["n_runs"] == len(small_runs(0.98))
 
 
 def test_ranking_follows_the_distance():

@@ -93,7 +93,8 @@ def test_bf16_autocast_step_keeps_the_cam_and_losses_in_float32(data):
     assert torch.isfinite(stats).all() and stats[3] == 0  # no NaN guard hit
 
 
-def test_compile_refusals_cost_no_compilation():
+def test_compile_refusals_cost_no_compilation(monkeypatch):
+    monkeypatch.setattr(torch, "compile", lambda *a, **k: pytest.fail("a refused --compile compiled"))
     with pytest.raises(ConfigError, match="--compile"):
         TrainConfig(compile="default", cam_weights="differentiable").validate()
     TrainConfig(compile="default", variant="C", cam_weights="differentiable").validate()

@@ -9,18 +9,16 @@ import pytest
 import torch
 import yaml
 
-from conftest import MNIST_MINI
+from conftest import BASES, MNIST_MINI
 from wrongnumber.cam import grad_cam
 from wrongnumber.data import load_dataset, to_model_input
 from wrongnumber.explain_metrics import METRICS
 from wrongnumber.models import PaperCNN
-from wrongnumber.xai import compare_alpha, expand, score_run, scoring_options, summarise
+from wrongnumber.xai import (answers, compare_alpha, expand, report_section, score_run,
+                             summarise)
 
 ROOT = Path(__file__).parents[1]
 STUDY = yaml.safe_load((ROOT / "config" / "xai.yaml").read_text())["xai"]
-TRAIN = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["train"]
-BASES = {"mnist": dict(TRAIN, subset="none", subset_fraction=0.15),
-         "fashion": dict(TRAIN, subset="train", subset_fraction=0.15)}
 
 
 def test_expand_names_every_training_variant():
@@ -35,7 +33,8 @@ def test_score_run_on_a_trained_model(trained_runs):
     model = PaperCNN()
     model.load_state_dict(torch.load(run / "model.pt")["state_dict"])
     data = load_dataset("mnist", data_dir=MNIST_MINI, seed=0)
-    options = dict(scoring_options({**STUDY, "n_samples": 12, "n_steps": 4}))
+    options = {"methods": tuple(STUDY["methods"]), "n_samples": 12, "seed": 0, "cam_target": "label",
+               "n_steps": 4, "baseline": "black", "k_percent": 20.0}
     scores, maps = score_run(model, data.test, data.spec, options, [0, 3])
     assert len(scores) == 12 * len(STUDY["methods"]) * len(METRICS)
     assert scores["image"].nunique() == 12 and np.isfinite(scores["score"]).all()
@@ -87,6 +86,17 @@ def test_alpha_is_one_where_images_agree_and_the_comparison_says_so(tmp_path):
     assert result["comparisons"]["focal"]["alpha"]["energy_pointing_game"] == "higher"
     mm = result["method_metric"]["focal"]["score_cam"]["topk_iou"]
     assert mm["mean"] == pytest.approx(1.0) and mm["n"] == 2
+    lines = answers(result)
+    assert lines[0].startswith("Alpha intervals: 95% percentile bootstrap resampling the seeds")
+    focal_line = next(line for line in lines if line.startswith("focal vs C: "))
+    higher = sum(v == "higher" for v in result["comparisons"]["focal"]["alpha"].values())
+    assert f"alpha higher (intervals disjoint) on {higher} of {len(METRICS)} metrics" in focal_line
+    assert "energy_pointing_game" in focal_line
+    section = report_section(dict(result, figures=[]))
+    assert section["answers"] == lines and section["data"] == "not the paper's data (official: false)"
+    assert [m["training"] for m in section["methods"]] == ["C", "focal"]
+    assert section["alpha"]["rows"] and section["alpha"]["columns"] == list(section["alpha"]["rows"][0])
+    assert "30 test images per run" in section["setup"] and "seeds 0, 1" in section["setup"]
 
 
 def test_compare_alpha():

@@ -25,6 +25,11 @@ CAM_WEIGHTS = ("detached", "differentiable")   # do the channel weights carry gr
 MINMAX_EPS = 1e-7                              # keeps a flat (all-zero) map at 0 instead of 0/0
 
 
+def full_precision(t: torch.Tensor) -> torch.Tensor:
+    """float16/bfloat16 (a model under autocast) -> float32; float32 and float64 as they are."""
+    return t.float() if t.dtype in (torch.float16, torch.bfloat16) else t
+
+
 @functools.lru_cache(maxsize=16)
 def bicubic_matrix(h: int, w: int, out_h: int, out_w: int,
                    device: torch.device = torch.device("cpu"),
@@ -84,16 +89,13 @@ def grad_cam_raw(logits: torch.Tensor, feats: torch.Tensor, targets: torch.Tenso
     score = logits.gather(1, targets.view(-1, 1)).sum()
     (grads,) = torch.autograd.grad(score, feats if site is None else site, retain_graph=True,
                                    create_graph=weights == "differentiable")
-    # alpha_k = mean over the h x w positions of dS/dA_k. The map at least in float32 even when
-    # the network ran under bf16 autocast; float32 and float64 stay as they are (a float64
-    # model, as in the algebra tests, must not be rounded to float32 here).
-    def atleast32(x):
-        return x.to(torch.promote_types(x.dtype, torch.float32))
-    alpha = atleast32(grads).sum(dim=(2, 3)) / (feats.shape[2] * feats.shape[3])  # (B, K)
+    # alpha_k = mean over the h x w positions of dS/dA_k. The map in float32 even when the
+    # network ran under bf16 autocast (a no-op on float32 and float64 tensors).
+    alpha = full_precision(grads).sum(dim=(2, 3)) / (feats.shape[2] * feats.shape[3])  # (B, K)
     # The channel sum taken last in (B, h, w, K) order: with channels_last activations the
     # product and its gradient keep their memory layout, so R's backward adds no NCHW<->NHWC
     # copies (an NCHW-order sum costs ~2 ms per batch-64 step; an einsum, a slow batched gemv).
-    weighted = atleast32(feats).permute(0, 2, 3, 1) * alpha[:, None, None, :]  # (B, h, w, K)
+    weighted = full_precision(feats).permute(0, 2, 3, 1) * alpha[:, None, None, :]  # (B, h, w, K)
     return F.relu(weighted.sum(dim=-1))                        # (B, h, w)
 
 

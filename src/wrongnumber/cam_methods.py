@@ -22,16 +22,11 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .cam import forward_with_graph, grad_cam_raw, minmax_scale, upsample
+from .cam import forward_with_graph, full_precision as _full_precision, grad_cam_raw, minmax_scale, upsample
 
 GRAD_CAM_PP_EPS = 1e-6   # grad-cam's guard in Grad-CAM++'s alpha denominator
 XGRAD_CAM_EPS = 1e-7     # grad-cam's guard in XGrad-CAM's sum-of-activations denominator
 SCORE_CAM_EPS = 1e-8     # grad-cam's guard when min-max scaling Score-CAM's masks
-
-
-def _full_precision(t: torch.Tensor) -> torch.Tensor:
-    """float16/bfloat16 (a model under autocast) -> float32; float32 and float64 as they are."""
-    return t.float() if t.dtype in (torch.float16, torch.bfloat16) else t
 
 
 # ---- gradient weights: w(A, G) with G = dS/dA, both (B, K, h, w) ----

@@ -12,13 +12,19 @@ the image in [0, 1]. L1 is the mean absolute difference per pixel, L2 the root-m
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import torch
 
+from . import runinfo
+from .atomic import atomic_path, write_json
 from .cam import grad_cam, logits_and_cams
 from .data import Split, to_model_input
 from .explain_metrics import energy_pointing_game, input_mask, l1_to_input, l2_to_input, ssim_to_input
 from .losses import cam_distance
+from .train import load_run
 
 # 0.50, 0.51, ..., 0.99, then finer steps towards 1 where well-trained models put most mass.
 SWEEP = tuple(round(0.5 + 0.01 * i, 2) for i in range(50)) + (0.995, 0.999, 0.9999)
@@ -118,3 +124,27 @@ def evaluate(model, test: Split, spec, cam_target: str, threshold: float = LOW_C
                 "confidences": np.where(has, confs[rows], np.nan).astype(np.float32),
                 "labels": np.where(has, labels[rows], -1)}
     return summary, per_sample, failures
+
+
+def evaluate_run(run: str | Path, out: str | Path, low_confidence: float, device: torch.device,
+                 data_dir=None, download_root=None) -> dict:
+    """Evaluate a finished run folder into `out` (predictions.csv, failures.npz, then eval.json,
+    whose presence marks a finished evaluation); return eval.json's record."""
+    if not 0 < low_confidence < 1:
+        raise ValueError(f"--low-confidence must be in (0, 1), got {low_confidence}")
+    metrics, cfg, data, model = load_run(run, device, data_dir, download_root)
+    summary, per_sample, failures = evaluate(model, data.test, data.test_spec, cfg.cam_target,
+                                             low_confidence)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "eval.json").unlink(missing_ok=True)
+    with atomic_path(out / "predictions.csv") as tmp:
+        pd.DataFrame(per_sample).to_csv(tmp, index=False)
+    with atomic_path(out / "failures.npz") as tmp, open(tmp, "wb") as f:
+        np.savez_compressed(f, **failures)
+    record = {"dataset": cfg.dataset, "variant": cfg.variant, "seed": cfg.seed,
+              "official": data.provenance["official"], "run": str(Path(run)), **summary,
+              "data": data.provenance, "versions": runinfo.versions(), "device": device.type,
+              "threads": torch.get_num_threads()}
+    write_json(out / "eval.json", record)
+    return record

@@ -10,11 +10,14 @@ study's tables from the finished runs.
 from __future__ import annotations
 
 import functools
+import math
 from pathlib import Path
 
 import numpy as np
 
-from .runspec import run_name
+from . import formatting as fmt
+from .atomic import write_json
+from .runspec import SEP, overrides_of, run_name
 
 
 def backbone_plan(study: dict) -> list[dict]:
@@ -87,7 +90,7 @@ def summarise(study: dict, bases: dict, runs) -> dict:
     cells: dict = {}  # (dataset, backbone, overrides, variant): the overrides pair R with its C
     for key in sorted(want):
         run = have[key]
-        cells.setdefault((run.dataset, run.backbone, run.name[1:], run.variant), []).append(run)
+        cells.setdefault((run.dataset, run.backbone, overrides_of(run.name), run.variant), []).append(run)
     measures = [ACCURACY, *CAM_QUALITY]
     higher = {ACCURACY: True, **{k: v[1] for k, v in CAM_QUALITY.items()}}
     level = study.get("confidence", 0.95)
@@ -99,7 +102,7 @@ def summarise(study: dict, bases: dict, runs) -> dict:
         vals = [_values(r) for r in rs]
         out["cells"].append({
             "dataset": dataset, "backbone": backbone, "variant": variant, "name": rs[0].name,
-            "overrides": over.lstrip("+").replace("+", ", ") or "none",
+            "overrides": over.replace(SEP, ", ") or "none",
             "seeds": [r.seed for r in rs], "n_params": rs[0].metrics["n_params"],
             "cam_layer": MODELS[backbone].cam_layer, "official": all(r.metrics["data"]["official"] for r in rs),
             "stopped_epoch": summarize([r.metrics["stopped_epoch"] for r in rs]),
@@ -121,7 +124,7 @@ def summarise(study: dict, bases: dict, runs) -> dict:
                                  "images; McNemar needs the same images in the same order")
             per_seed.append({"seed": s, **mcnemar(cr, cc)})
         out["r_vs_c"].append({
-            "dataset": dataset, "backbone": backbone, "overrides": over.lstrip("+").replace("+", ", ") or "none",
+            "dataset": dataset, "backbone": backbone, "overrides": over.replace(SEP, ", ") or "none",
             "seeds": seeds, "mcnemar": per_seed,
             "paired": {m: paired_across_seeds([_values(r_runs[s])[m] for s in seeds],
                                               [_values(c_runs[s])[m] for s in seeds]) for m in measures}})
@@ -138,7 +141,7 @@ def summarise(study: dict, bases: dict, runs) -> dict:
                                  f"{fine} seeds {sorted(b)}, none shared; give both the same seeds")
             out["feature_map"].append({
                 "dataset": dataset, "variant": variant, "backbones": [coarse, fine],
-                "overrides": over.lstrip("+").replace("+", ", ") or "none",
+                "overrides": over.replace(SEP, ", ") or "none",
                 "resolutions": [MODELS[coarse].cam_hw, MODELS[fine].cam_hw], "seeds": seeds,
                 "paired": {m: paired_across_seeds([_values(b[s])[m] for s in seeds],
                                                   [_values(a[s])[m] for s in seeds]) for m in measures}})
@@ -150,19 +153,13 @@ PLOTTED = ("energy_in_mask", "ssim")
 
 
 def _pm(s: dict, d: int = 3, ci: bool = True) -> str:
-    import math
     if not math.isfinite(s["sd"]):
-        return f"{s['mean']:.{d}f} (n=1)"
-    text = f"{s['mean']:.{d}f} ± {s['sd']:.{d}f}"
-    return text + (f" [{s['ci95'][0]:.{d}f}, {s['ci95'][1]:.{d}f}]" if ci else "")
+        return f"{fmt.pm(s['mean'], s['sd'], d)} (n=1)"
+    return fmt.pm(s["mean"], s["sd"], d) + (f" [{s['ci95'][0]:.{d}f}, {s['ci95'][1]:.{d}f}]" if ci else "")
 
 
 def _p(test: dict) -> str:
-    import math
-    p = test["p_value"]
-    if not math.isfinite(p):
-        return "n/a"
-    return "< 1e-300" if p == 0 else f"{p:.3g}"  # 0 is an underflow of a tiny p, not a p of 0
+    return fmt.p_number(test["p_value"])
 
 
 def table_rows(result: dict) -> dict:
@@ -200,7 +197,6 @@ def table_rows(result: dict) -> dict:
 
 def write(result: dict, runs, out_dir) -> list:
     """extension.json, the tables (CSV, MD, TeX), the accuracy-vs-CAM plot and the snapshots."""
-    from .runinfo import write_json_atomic
     from .study_figures import accuracy_vs_cam, snapshots
     from .table_files import write_tables
     out = Path(out_dir)
@@ -221,7 +217,7 @@ def write(result: dict, runs, out_dir) -> list:
                                   f"{SNAPSHOT_CLASS[dataset]} probe (the paper's figures' image) after each "
                                   "backbone's last epoch, C and R, lowest seed."})
         paths += [png, pdf]
-    write_json_atomic(out / "extension.json", result)
+    write_json(out / "extension.json", result)
     return paths + [out / "extension.json"]
 
 
@@ -239,8 +235,8 @@ def report_section(result: dict) -> dict:
         statements.append(
             f"{t['dataset']} {t['backbone']}" + (f" ({t['overrides']})" if t["overrides"] != "none" else "")
             + f": R - C accuracy {acc['mean_difference']:+.2f} pp over "
-            f"{acc['n']} seeds ({acc['t_test']['test']}: p = {_p(acc['t_test'])}; "
-            f"{acc['wilcoxon']['test']}: p = {_p(acc['wilcoxon'])}); McNemar p < 0.05 on {sig} of "
+            f"{acc['n']} seeds ({acc['t_test']['test']}: {fmt.p_value(acc['t_test']['p_value'], 3)}; "
+            f"{acc['wilcoxon']['test']}: {fmt.p_value(acc['wilcoxon']['p_value'], 3)}); McNemar p < 0.05 on {sig} of "
             f"{len(t['mcnemar'])} seeds.")
     hours = ", ".join(f"{b} {s / 3600:.2f} h" for b, s in sorted(result["seconds"].items()))
     return {"statements": statements, "training_time": hours,

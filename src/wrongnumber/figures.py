@@ -12,8 +12,6 @@ epoch strip of each probe, and the low-confidence sweep against the paper's coun
 """
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 
 import matplotlib
@@ -23,9 +21,12 @@ import matplotlib.pyplot as plt  # noqa: E402  (after choosing the non-interacti
 import numpy as np  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
+from .atomic import atomic_path, write_json  # noqa: E402
 from .claims import CAM_MEASURES, LATE_EPOCH  # noqa: E402
 from .data import DATASETS  # noqa: E402
 from .evidence import probe_quality  # noqa: E402
+from .provenance import load_runs  # noqa: E402
+from .tables import load_reported  # noqa: E402
 
 DISPLAY = {"mnist": "MNIST", "fashion": "Fashion-MNIST"}
 VARIANT_STYLE = {"R": "tab:red", "C": "tab:blue"}
@@ -239,9 +240,8 @@ def save(fig, stem: Path) -> list[Path]:
     paths = []
     for ext, meta in (("png", {"Software": None}), ("pdf", {"CreationDate": None, "Producer": None})):
         path = stem.with_suffix(f".{ext}")
-        tmp = path.with_name(f"{path.stem}.tmp.{ext}")
-        fig.savefig(tmp, format=ext, dpi=150, metadata=meta)
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format=ext, dpi=150, metadata=meta)
         paths.append(path)
     plt.close(fig)
     return paths
@@ -279,7 +279,13 @@ def make_figures(runs: list, figure_specs: dict, out_dir: str | Path, paper_low_
             sweep_figure(runs, paper_low_confidence))
     for dataset in sorted({r.dataset for r in runs}):
         add(f"curves_{dataset}", "(not in the paper)", curves_figure([r for r in runs if r.dataset == dataset], dataset))
-    tmp = out / "figures.json.tmp"
-    tmp.write_text(json.dumps(manifest, indent=2) + "\n")
-    os.replace(tmp, out / "figures.json")
+    write_json(out / "figures.json", manifest, sort_keys=False)
     return manifest
+
+
+def make_figures_from_files(run_dirs: list[str], eval_dirs: list[str], reported: str | Path,
+                            out_dir: str | Path) -> list[dict]:
+    """make_figures on the finished runs, with the paper's figure specs and low-confidence counts."""
+    reported = load_reported(reported)
+    paper_counts = {v: reported["numbers"][f"table1.{v}.true_low_confidence"]["value"] for v in ("R", "C")}
+    return make_figures(load_runs(run_dirs, eval_dirs), reported["figures"], out_dir, paper_counts)

@@ -69,11 +69,23 @@ def times(ours: float, paper: float, subject: str, per: str) -> str:
     return f"{subject} is {text}× {word} {per} than the paper's run"
 
 
-def p_value(p: float) -> str:
-    """'p = 0.031'; an underflowed p prints as '< 1e-300', an undefined one as 'n/a'."""
+def p_number(p: float | None, digits: int = 3) -> str:
+    """A p-value in a table cell: '0.0312'; '< 1e-300' when it underflowed to 0 (a tiny p, not
+    a p of 0); 'n/a' when undefined (fewer than two seeds, no discordant pairs)."""
     if p is None or not math.isfinite(p):
-        return "p n/a"
-    return "p < 1e-300" if p == 0 else f"p = {p:.2g}"
+        return "n/a"
+    return "< 1e-300" if p == 0 else f"{p:.{digits}g}"
+
+
+def p_value(p: float | None, digits: int = 2) -> str:
+    """A p-value in a sentence: 'p = 0.031', 'p < 1e-300', 'p n/a'."""
+    text = p_number(p, digits)
+    return f"p {text}" if text in ("n/a", "< 1e-300") else f"p = {text}"
+
+
+def pm(mean: float, sd: float, decimals: int) -> str:
+    """A study table's mean over seeds: '0.412 ± 0.031'; the mean alone when sd is undefined."""
+    return f"{mean:.{decimals}f}" + (f" ± {sd:.{decimals}f}" if math.isfinite(sd) else "")
 
 
 def plural(n: int, word: str) -> str:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from . import atomic, layout
 from .data import FILES
 
 TRAIN_FILES = (FILES["train_images"], FILES["train_labels"])
@@ -43,18 +44,16 @@ def _copy_idx(src_dir: Path, name: str, dest: Path) -> dict:
     """Copy `name` (.gz kept byte for byte), or gzip its uncompressed twin (mtime 0: same bytes
     every time). Written via a temp file + rename."""
     gz, raw = src_dir / name, src_dir / name[:-3]
-    tmp = dest.with_name(dest.name + ".tmp")
-    if gz.is_file():
-        shutil.copyfile(gz, tmp)
-        origin = gz
-    elif raw.is_file():
-        with open(raw, "rb") as f, gzip.GzipFile(tmp, "wb", mtime=0) as g:
-            shutil.copyfileobj(f, g)
-        origin = raw
-    else:
+    if not gz.is_file() and not raw.is_file():
         raise FileNotFoundError(f"{src_dir}: neither {name} nor {name[:-3]} is there; the folder must "
                                 "hold the standard IDX files (see config/README.md)")
-    os.replace(tmp, dest)
+    origin = gz if gz.is_file() else raw
+    with atomic.atomic_path(dest) as tmp:
+        if origin == gz:
+            shutil.copyfile(gz, tmp)
+        else:
+            with open(raw, "rb") as f, gzip.GzipFile(tmp, "wb", mtime=0) as g:
+                shutil.copyfileobj(f, g)
     return {"origin": shown_path(origin), "sha256_gz": sha256_file(dest)}
 
 
@@ -80,9 +79,7 @@ def assemble_data(dataset: str, out_dir: str | Path, *, train_dir: str | Path | 
     files |= {name: _copy_idx(Path(test_dir), name, out / name) for name in TEST_FILES}
     sources = {"dataset": dataset, "how": how, "train_dir": shown_path(train_dir),
                "test_dir": shown_path(test_dir), "files": files}
-    tmp = out / "SOURCES.json.tmp"
-    tmp.write_text(json.dumps(sources, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, out / "SOURCES.json")
+    atomic.write_json(out / "SOURCES.json", sources)
     return sources
 
 
@@ -109,9 +106,8 @@ class Run:
 
     @property
     def name(self) -> str:
-        """The run name of the workflow layout results/<dataset>/<name>/<backbone>/seed<N>
-        (the variant plus its option overrides, wrongnumber.runspec)."""
-        return self.run_dir.parent.parent.name
+        """The run name (the variant plus its option overrides, wrongnumber.runspec)."""
+        return layout.run_name_of(self.run_dir)
 
     @property
     def backbone(self) -> str:

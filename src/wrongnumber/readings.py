@@ -20,6 +20,8 @@ import itertools
 import math
 import statistics
 
+from . import formatting as fmt
+from .atomic import write_json
 from .runspec import DATASETS, run_name
 
 
@@ -337,8 +339,7 @@ def verdict(entries: list[dict]) -> dict:
 
 
 def _pm(q: dict, decimals: int = 2) -> str:
-    sd = "" if not math.isfinite(q["sd"]) else f" ± {q['sd']:.{decimals}f}"
-    return f"{q['mean']:.{decimals}f}{sd} ({q['diff']:+.{decimals}f})"
+    return f"{fmt.pm(q['mean'], q['sd'], decimals)} ({q['diff']:+.{decimals}f})"
 
 
 def ranking_rows(result: dict) -> list[dict]:
@@ -387,7 +388,6 @@ def write(result: dict, out_dir) -> list:
     """readings.json (every number) and the ranking as CSV, Markdown and LaTeX."""
     from pathlib import Path
 
-    from .runinfo import write_json_atomic
     from .table_files import write_tables
     out = Path(out_dir)
     from .study_figures import readings_distances
@@ -395,7 +395,7 @@ def write(result: dict, out_dir) -> list:
                                       "rows": ranking_rows(result)}}, out)
     paths += readings_distances(result["entries"], out / "distances")
     result["figure"] = str(paths[-2])  # the PNG
-    write_json_atomic(out / "readings.json", result)
+    write_json(out / "readings.json", result)
     return paths + [out / "readings.json"]
 
 
@@ -448,16 +448,16 @@ def report_section(result: dict) -> dict:
     if "default" in v:
         d = next(e for e in entries if e["is_default"])
         t = v["test"]
-        p = "n/a" if not math.isfinite(t["p_value"]) else f"{t['p_value']:.3g}"
+        p = fmt.p_value(t["p_value"], digits=3)
         line = (f"The default reading {v['default']} ranks {v['default_rank']} of {len(entries)} (relative "
                 f"distance {d['relative_distance']:.2f} pp, set by {QUANTITIES[v['quantity']]}). ")
         if rel["name"] == d["name"]:
             line += "The default is itself the closest on the R - C differences."
         elif v["clearly_closer"]:
             line += (f"{rel['name']} is clearly closer there: its mean |difference| is {t['gain']:.2f} pp "
-                     f"smaller ({t['test']}, p = {p}).")
+                     f"smaller ({t['test']}, {p}).")
         else:
-            line += f"{rel['name']} is not clearly closer there ({t['test']}, p = {p})."
+            line += f"{rel['name']} is not clearly closer there ({t['test']}, {p})."
         statements.append(line)
     unofficial = [d for d, ok in result["official"].items() if not ok]
     rows = ranking_rows(result)

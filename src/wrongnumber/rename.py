@@ -10,43 +10,27 @@ overwrites a folder. The runs themselves are untouched: their metrics.json recor
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
-from .runspec import DATASETS, NAME_REGEX, rename
-PER_RUN_FILES = re.compile(rf"^(?P<dataset>{'|'.join(DATASETS)})_(?P<rest>.+)_seed(?P<seed>\d+)\.(?P<ext>log|tsv)$")
+import yaml
 
-
-def _split_name_backbone(rest: str, backbones) -> tuple[str, str] | None:
-    """'<name>_<backbone>' -> (name, backbone) by the registry's names (both may hold '_')."""
-    for b in sorted(backbones, key=len, reverse=True):
-        if rest.endswith("_" + b) and re.fullmatch(NAME_REGEX, rest[:-len(b) - 1]):
-            return rest[:-len(b) - 1], b
-    return None
+from . import layout
+from .runspec import DATASETS, rename
 
 
 def plan(results: Path, old_bases: dict, new_bases: dict, backbones) -> list[tuple[Path, Path]]:
     """Every (old path, new path) move: run folders results/<dataset>/<name>/, then the per-run
-    logs and benchmarks results/{logs,benchmarks}/<rule>/<dataset>_<name>_<backbone>_seed<N>.*"""
+    logs and benchmarks (layout.py)."""
     moves = []
     for dataset in DATASETS:
-        folder = results / dataset
-        if not folder.is_dir():
-            continue
-        for run in sorted(p for p in folder.iterdir() if p.is_dir() and re.fullmatch(NAME_REGEX, p.name)):
+        for run in layout.name_folders(results, dataset):
             new = rename(run.name, old_bases[dataset], new_bases[dataset])
             if new != run.name:
-                moves.append((run, folder / new))
-    for kind in ("logs", "benchmarks"):
-        for path in sorted((results / kind).glob("*/*")):
-            m = PER_RUN_FILES.match(path.name)
-            split = m and _split_name_backbone(m["rest"], backbones)
-            if not split:
-                continue
-            name, backbone = split
-            new = rename(name, old_bases[m["dataset"]], new_bases[m["dataset"]])
-            if new != name:
-                moves.append((path, path.with_name(f"{m['dataset']}_{new}_{backbone}_seed{m['seed']}.{m['ext']}")))
+                moves.append((run, run.with_name(new)))
+    for path, f in layout.per_run_files(results, backbones):
+        new = rename(f["name"], old_bases[f["dataset"]], new_bases[f["dataset"]])
+        if new != f["name"]:
+            moves.append((path, path.with_name(layout.per_run_file_name(**dict(f, name=new)))))
     targets = [new for _, new in moves]
     clash = [str(t) for t in targets if t.exists() and t not in {old for old, _ in moves}]
     if clash or len(set(targets)) != len(targets):
@@ -63,6 +47,11 @@ def apply(moves: list[tuple[Path, Path]]) -> None:
         staged.append((tmp, new))
     for tmp, new in staged:
         os.replace(tmp, new)
+
+
+def load_config(files: list[str]) -> dict:
+    """Config files (YAML, or the workflow's resolved JSON) merged in --configfile order."""
+    return merge_configs([yaml.safe_load(Path(f).read_text()) for f in files])
 
 
 def merge_configs(parts: list[dict]) -> dict:

@@ -25,10 +25,11 @@ import jinja2
 import yaml
 
 from . import claims as claims_mod
-from . import evidence, provenance, runinfo
+from . import atomic, evidence, provenance, runinfo
 from .losses import DISTANCE_EPS
 from .tables import DERIVED
 from .models import MODELS
+from .studies import REPORTED, STUDIES
 
 CODE_CONSTANTS = {  # `used: {code: ...}` in reported.yaml -> the value the code uses
     "cam_layer": lambda backbone: f"{MODELS[backbone].cam_layer} of {backbone}",
@@ -112,16 +113,14 @@ def check_complete(obj, where: str = "report") -> None:
 def study_sections(paths: list[Path], out_dir: Path) -> dict:
     """{study name: its report section}: each results/<study>/<study>.json through its module's
     `report_section`; figure paths in a section ({"png": path}) get embedded like the paper's."""
-    from . import extension, readings, stopping, xai
-    makers = {"readings": readings.report_section, "extension": extension.report_section,
-              "xai": xai.report_section, "stopping": stopping.report_section}
     sections = {}
     for path in paths:
         name = Path(path).stem
-        if name not in makers:
+        if name not in REPORTED:
             raise ValueError(f"{path}: no report section for a study named {name!r}; "
-                             f"known: {sorted(makers)}")
-        sections[name] = _embed(makers[name](json.loads(Path(path).read_text())), out_dir)
+                             f"known: {sorted(REPORTED)}")
+        section = STUDIES[name].module.report_section(json.loads(Path(path).read_text()))
+        sections[name] = _embed(section, out_dir)
     return sections
 
 
@@ -244,9 +243,7 @@ def render(context: dict, templates: Path, out_dir: Path) -> list[Path]:
                                  trim_blocks=True, lstrip_blocks=True)
         text = env.get_template(template).render(**context)
         path = out_dir / name
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text)
-        os.replace(tmp, path)
+        atomic.write_text(path, text)
         written.append(path)
     return written
 

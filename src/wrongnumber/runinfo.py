@@ -1,7 +1,6 @@
 """What produced a result: versions, git commit, device, container. Written beside every result."""
 from __future__ import annotations
 
-import json
 import os
 import platform
 import subprocess
@@ -12,6 +11,9 @@ import torch
 import torchvision
 
 from . import __version__
+from .atomic import write_json
+
+write_json_atomic = write_json  # the name benchmarks/train_throughput.py imports
 
 
 def versions() -> dict:
@@ -69,11 +71,3 @@ def device_name(device: torch.device) -> str:
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
     return f"{platform.processor() or platform.machine()} ({torch.get_num_threads()} threads)"
-
-
-def write_json_atomic(path: str | Path, obj) -> None:
-    """Write JSON via a temporary file and rename, so a killed run never leaves a partial file."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, path)

@@ -1,6 +1,6 @@
-"""Run names: a training variant plus the options it overrides, spelled into the run's path.
+"""Run names: a training variant plus the options it overrides, spelled into the run's path
+(layout.py places it).
 
-    results/<dataset>/<run name>/<backbone>/seed<N>/
     run name = C | R, then "+option=value" for every option that differs from the config's
                `train` section (or the dataset's `subset`, `subset_fraction`), keys sorted:
     e.g. R, R+cam_target=label, R+contrastive_weight=0.1+pair_label=prediction_correct,
@@ -74,6 +74,11 @@ def run_name(variant: str, overrides: dict | None = None, base: dict | None = No
         raise RunNameError(f"run name {name!r} has characters a path cannot carry; values may use "
                            "letters, digits, '_', '.', '-'")
     return name
+
+
+def overrides_of(name: str) -> str:
+    """The overrides part of a run name ("" for a bare C or R): what pairs an R run with its C."""
+    return name.partition(SEP)[2]
 
 
 def parse_run_name(name: str, base: dict) -> tuple[str, dict]:

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import os
 from pathlib import Path
 
+from . import atomic
 from .formatting import MINUS
 
 COLUMNS = ("quantity", "paper", "ours", "difference", "verdict", "key", "measured_as", "where")  # comparison rows
@@ -35,12 +34,6 @@ def _tex(rows: list[dict], cols: list[str], title: str) -> str:
             f"{body}\n\\hline\n\\end{{tabular}}\n")
 
 
-def _atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def write_tables(tables: dict, out_dir: str | Path) -> list[Path]:
     """<name>.csv/.md/.tex per table and tables.json (all of them, for the report); paths written."""
     out = Path(out_dir)
@@ -56,7 +49,7 @@ def write_tables(tables: dict, out_dir: str | Path) -> list[Path]:
         shown = [c for c in cols if c not in ("where", "measured_as")]
         for ext, text in (("csv", buf.getvalue()), ("md", f"**{t['title']}**\n\n" + _md(t["rows"], shown)),
                           ("tex", _tex(t["rows"], shown, t["title"]))):
-            _atomic(out / f"{name}.{ext}", text)
+            atomic.write_text(out / f"{name}.{ext}", text)
             written.append(out / f"{name}.{ext}")
-    _atomic(out / "tables.json", json.dumps(tables, indent=2) + "\n")
+    atomic.write_json(out / "tables.json", tables, sort_keys=False)
     return written + [out / "tables.json"]

@@ -10,6 +10,7 @@ without a value, is an error.
 """
 from __future__ import annotations
 
+import json
 import math
 import statistics
 from pathlib import Path
@@ -17,6 +18,8 @@ from pathlib import Path
 import yaml
 
 from . import formatting as f
+from .provenance import load_runs
+from .table_files import write_tables
 
 # Verdicts of one printed number, and the colour (style) each gets in the report: only a real
 # comparison on the paper's data is green or red; everything else is neutral.
@@ -288,3 +291,11 @@ def build_tables(runs, complexity: dict, reported: dict) -> dict:
             if blank:
                 raise ValueError(f"table {name}: row {r.get('quantity')!r} has no value in {blank}")
     return tables
+
+
+def make_tables(run_dirs: list[str], eval_dirs: list[str], complexity: str | Path, reported: str | Path,
+                out_dir: str | Path) -> list[Path]:
+    """The paper's tables from the finished runs, written as files; the paths written."""
+    tables = build_tables(load_runs(run_dirs, eval_dirs), json.loads(Path(complexity).read_text()),
+                          load_reported(reported))
+    return write_tables(tables, out_dir)

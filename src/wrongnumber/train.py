@@ -21,16 +21,17 @@ import torch
 import torch.nn.functional as F
 
 from . import runinfo
+from .atomic import atomic_path, write_json
 from .cam import (CAM_TARGETS, CAM_WEIGHTS, forward_for_cam, grad_cam_from_outputs,
                   logits_and_cams, select_targets)
-from .data import NORMALIZATIONS, DataBundle, Split, to_model_input
+from .data import NORMALIZATIONS, DataBundle, Split, load_for_run, to_model_input
 from .early_stopping import MONITORS, EarlyStopping
 from .losses import (CLASSIFICATION_LOSSES, PAIR_LABELS, classification_loss, contrastive_loss,
                      pair_labels, total_loss)
 from .models import MODELS, build_model
 from . import perturb
+from .runspec import DATASETS, VARIANTS
 
-VARIANTS = ("C", "R")
 EARLY_STOP_ON = tuple(MONITORS)                         # total | ce | accuracy
 SUBSETS = ("none", "train", "pooled", "test")
 MEMORY_FORMATS = ("contiguous", "channels_last")
@@ -41,6 +42,16 @@ AMP = ("none", "bf16")
 
 class ConfigError(ValueError):
     """A bad option value; the message names the option and the allowed values."""
+
+
+# Every option with a fixed set of values; the config schema's enums are the same sets
+# (tests/test_options.py).
+CHOICES = {"variant": VARIANTS, "cam_target": CAM_TARGETS, "pair_label": PAIR_LABELS,
+           "cam_weights": CAM_WEIGHTS, "early_stop_on": EARLY_STOP_ON,
+           "subset": SUBSETS, "normalization": NORMALIZATIONS, "backbone": tuple(MODELS), "dataset": DATASETS,
+           "classification_loss": CLASSIFICATION_LOSSES, "perturbation": perturb.PERTURBATIONS,
+           "memory_format": MEMORY_FORMATS, "compile": COMPILE_MODES,
+           "adam_impl": ADAM_IMPLS, "amp": AMP}
 
 
 @dataclass(frozen=True)
@@ -82,13 +93,7 @@ class TrainConfig:
     amp: str = "none"                      # none | bf16: autocast the forward (for CUDA)
 
     def validate(self) -> "TrainConfig":
-        choices = {"variant": VARIANTS, "cam_target": CAM_TARGETS, "pair_label": PAIR_LABELS,
-                   "cam_weights": CAM_WEIGHTS, "early_stop_on": EARLY_STOP_ON,
-                   "subset": SUBSETS, "normalization": NORMALIZATIONS, "backbone": tuple(MODELS), "dataset": ("mnist", "fashion"),
-                   "classification_loss": CLASSIFICATION_LOSSES, "perturbation": perturb.PERTURBATIONS,
-                   "memory_format": MEMORY_FORMATS, "compile": COMPILE_MODES,
-                   "adam_impl": ADAM_IMPLS, "amp": AMP}
-        for name, allowed in choices.items():
+        for name, allowed in CHOICES.items():
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"--{name.replace('_', '-')} must be one of {', '.join(allowed)}; "
                                   f"got {getattr(self, name)!r}")
@@ -349,8 +354,8 @@ def train(cfg: TrainConfig, data: DataBundle, out_dir: str | Path, device: torch
               "history": history, "epoch_seconds": epoch_seconds, "epoch_phases": phases,
               "cams": cams,
               "early_stopping": asdict(rule), "best_state": best_state, "kept": kept}
-        torch.save(ck, ckpt_path.with_suffix(".tmp"))
-        os.replace(ckpt_path.with_suffix(".tmp"), ckpt_path)
+        with atomic_path(ckpt_path) as tmp:
+            torch.save(ck, tmp)
 
     model.load_state_dict(best_state)  # early stopping restores the best weights
     if keep_epoch_states:
@@ -366,13 +371,12 @@ def write_run(out: Path, cfg, data, model, history, epoch_seconds, phases, cams,
     # without it the bytes would depend on which equal strings are one object, not only on values.
     config = json.loads(json.dumps(asdict(cfg)))
     torch.save({"config": config, "state_dict": model.state_dict()}, out / "model.pt")
-    with open(out / "probes.npz.tmp", "wb") as f:
+    with atomic_path(out / "probes.npz") as tmp, open(tmp, "wb") as f:
         np.savez_compressed(f, images=data.probes.images.cpu().numpy(),
                             labels=data.probes.labels.cpu().numpy(),
                             indices=data.probes.indices.cpu().numpy(),
                             cams=np.stack(cams), epochs=np.arange(1, len(cams) + 1))
-    os.replace(out / "probes.npz.tmp", out / "probes.npz")
-    runinfo.write_json_atomic(out / "timings.json", {
+    write_json(out / "timings.json", {
         "device": device.type, "device_name": runinfo.device_name(device),
         "in_container": runinfo.in_container(), "container": runinfo.container(),
         "slurm_job_id": os.environ.get("SLURM_JOB_ID"), "epoch_seconds": epoch_seconds,
@@ -385,5 +389,20 @@ def write_run(out: Path, cfg, data, model, history, epoch_seconds, phases, cams,
                "n_params": sum(p.numel() for p in model.parameters()), "history": history,
                "best_epoch": best_epoch, "stopped_epoch": history[-1]["epoch"],
                "stopped_early": stopped_early}
-    runinfo.write_json_atomic(out / "metrics.json", metrics)
+    write_json(out / "metrics.json", metrics)
     return metrics
+
+
+def load_run(run: str | Path, device: torch.device, data_dir=None, download_root=None) -> tuple:
+    """(metrics, config, data, model) of a finished run folder, on the data it was trained with
+    unless `data_dir`/`download_root` say otherwise; the model holds model.pt's weights."""
+    run = Path(run)
+    if not (run / "metrics.json").exists() or not (run / "model.pt").exists():
+        raise FileNotFoundError(f"{run} is not a finished training run (metrics.json and model.pt "
+                                f"are written last); run `wrongnumber train --out {run}` first")
+    metrics = json.loads((run / "metrics.json").read_text())
+    cfg = TrainConfig(**metrics["config"])
+    data = load_for_run(cfg, metrics["data"], device, data_dir, download_root)
+    model = to_memory_format(build_model(cfg.backbone, dropout=cfg.dropout).to(device), cfg)
+    model.load_state_dict(torch.load(run / "model.pt", map_location=device)["state_dict"])
+    return metrics, cfg, data, model

@@ -11,6 +11,9 @@ import json
 import math
 from pathlib import Path
 
+from . import formatting as fmt
+from . import layout
+from .atomic import atomic_path, write_json
 from .runspec import run_name
 
 
@@ -28,14 +31,6 @@ def expand(study: dict, bases: dict[str, dict]) -> list[dict]:
 
 
 # ---- one trained run: every method scored by every metric on the same test images ----
-
-def scoring_options(study: dict) -> dict:
-    """The evaluate_methods options a study fixes (the defaults of the schema where unset)."""
-    return {"methods": tuple(study["methods"]), "n_samples": study.get("n_samples", 500),
-            "seed": study.get("sample_seed", 0), "cam_target": study.get("cam_target", "label"),
-            "n_steps": study.get("n_steps", 28), "baseline": study.get("baseline", "black"),
-            "k_percent": study.get("k_percent", 20.0)}
-
 
 def score_run(model, test, spec, options: dict, qualitative: list[int]) -> tuple:
     """(scores, maps) of one model in eval mode on its test split.
@@ -70,6 +65,39 @@ def score_run(model, test, spec, options: dict, qualitative: list[int]) -> tuple
                     "methods": np.array(options["methods"]), "maps": maps}
 
 
+def score_folder(run: str | Path, out: str | Path, options: dict, qualitative: list[int], device,
+                 data_dir=None, download_root=None) -> dict:
+    """Score a finished run folder into `out`: scores.csv.gz, maps.npz, scores.json (removed
+    first, so its presence marks a finished scoring), timings.json; return scores.json's record
+    and the seconds scoring took."""
+    import time
+
+    import numpy as np
+
+    from . import runinfo
+    from .train import load_run
+
+    metrics, cfg, data, model = load_run(run, device, data_dir, download_root)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "scores.json").unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    scores, maps = score_run(model, data.test, data.test_spec, options, qualitative)
+    seconds = time.perf_counter() - t0
+    with atomic_path(out / "scores.csv.gz") as tmp:
+        scores.to_csv(tmp, index=False, compression={"method": "gzip", "mtime": 0})
+    with atomic_path(out / "maps.npz") as tmp, open(tmp, "wb") as f:
+        np.savez_compressed(f, **maps)
+    record = {"run": str(Path(run)), "dataset": cfg.dataset, "variant": cfg.variant, "seed": cfg.seed,
+              "backbone": cfg.backbone, "options": options, "qualitative": qualitative,
+              "n_images": int(scores["image"].nunique()), "official": data.provenance["official"],
+              "test_indices": data.test.indices[sorted(scores["image"].unique())].cpu().tolist(),
+              "versions": runinfo.versions(), "device": device.type}
+    write_json(out / "scores.json", record)
+    write_json(out / "timings.json", {"seconds": seconds, "device_name": runinfo.device_name(device)})
+    return dict(record, seconds=seconds)
+
+
 # ---- the study: method x metric tables, alpha per metric and training, the answers ----
 
 LOCALISATION = ("energy_pointing_game", "pointing_game", "topk_iou")
@@ -81,7 +109,7 @@ def _runs_by_training(study: dict, bases: dict, score_dirs: list) -> dict:
     found = {}
     for d in score_dirs:
         meta = json.loads((Path(d) / "scores.json").read_text())
-        found[(meta["dataset"], Path(meta["run"]).parent.parent.name, meta["seed"])] = (Path(d), meta)
+        found[(meta["dataset"], layout.run_name_of(meta["run"]), meta["seed"])] = (Path(d), meta)
     out = {}
     for r in expand(study, bases):
         key = (r["dataset"], r["name"], r["seed"])
@@ -191,7 +219,7 @@ def summarise(study: dict, bases: dict, score_dirs: list) -> dict:
 
 
 def _fmt(s: dict, d: int = 3) -> str:
-    return f"{s['mean']:.{d}f}" + (f" ± {s['sd']:.{d}f}" if math.isfinite(s["sd"]) else "")
+    return fmt.pm(s["mean"], s["sd"], d)
 
 
 def table_rows(result: dict) -> dict:
@@ -216,7 +244,6 @@ def table_rows(result: dict) -> dict:
 def write(result: dict, out_dir) -> list:
     """xai.json, the tables (CSV, MD, TeX) and one methods x images grid per training variant
     (the lowest seed's run)."""
-    from .runinfo import write_json_atomic
     from .study_figures import methods_grid
     from .table_files import write_tables
     out = Path(out_dir)
@@ -228,7 +255,7 @@ def write(result: dict, out_dir) -> list:
                                 f"(seed {result['seeds'][0]})", out / f"grid_{t}")
         result["figures"].append({"training": t, "png": str(png), "pdf": str(pdf)})
         paths += [png, pdf]
-    write_json_atomic(out / "xai.json", result)
+    write_json(out / "xai.json", result)
     return paths + [out / "xai.json"]
 
 
@@ -252,7 +279,7 @@ def answers(result: dict) -> list[str]:
         local = comp["localisation"].get("energy_pointing_game (grad_cam)")
         if local:
             p = local["paired"]
-            test = (f"; {p['t_test']['test']} across {p['n']} seeds: p = {p['t_test']['p_value']:.3g}"
+            test = (f"; {p['t_test']['test']} across {p['n']} seeds: {fmt.p_value(p['t_test']['p_value'], 3)}"
                     if p and math.isfinite(p["t_test"]["p_value"]) else "")
             line += (f" Grad-CAM energy inside the digit: {_fmt(local['value'])} vs {_fmt(local['reference'])}"
                      f"{test}.")
@@ -271,8 +298,8 @@ def report_section(result: dict) -> dict:
             p = v["paired"]
             local_rows.append({"training": t, "measure": name, "value": _fmt(v["value"]),
                                result["reference"]: _fmt(v["reference"]),
-                               "paired t-test p": f"{p['t_test']['p_value']:.3g}" if p and math.isfinite(p["t_test"]["p_value"]) else "n/a (fewer than 2 seeds)",
-                               "Wilcoxon p": f"{p['wilcoxon']['p_value']:.3g}" if p and math.isfinite(p["wilcoxon"]["p_value"]) else "n/a"})
+                               "paired t-test p": fmt.p_number(p["t_test"]["p_value"]) if p and math.isfinite(p["t_test"]["p_value"]) else "n/a (fewer than 2 seeds)",
+                               "Wilcoxon p": fmt.p_number(p["wilcoxon"]["p_value"]) if p else "n/a"})
     accuracy = result.get("accuracy", {})
     return {
         "answers": answers(result),

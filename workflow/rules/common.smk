@@ -6,19 +6,19 @@ import shlex
 
 from snakemake.utils import validate
 
-from wrongnumber import extension, readings, stopping, xai
-from wrongnumber import runspec
+from wrongnumber import layout, runspec
+from wrongnumber.studies import STUDIES
 from wrongnumber.runspec import NAME_REGEX, parse_run_name
 
 
 validate(config, schema="../schemas/config.schema.yaml")
 
-DATASETS = ["mnist", "fashion"]
+DATASETS = list(runspec.DATASETS)
 FIGURES = ["fig1", "fig2", "fig3", "fig4", "fig5", "fig6", "fig7", "fig8"]
 # beyond the paper's own: R beside C, each probe's epoch strip, the low-confidence sweep, curves
 EXTRA_FIGURES = ["compare_mnist", *[f"strip_{d}" for d in DATASETS], "low_confidence_sweep",
                  *[f"curves_{d}" for d in DATASETS]]
-RUN = "results/{dataset}/{variant}/{backbone}/seed{seed}"
+RUN = layout.RUN
 TABLES = ["table1", "table2", "timing", "fashion", "text", "table1_layout", "low_confidence_sweep"]
 RUN_FILES = ["metrics.json", "timings.json", "model.pt", "probes.npz",
              "eval/eval.json", "eval/predictions.csv", "eval/failures.npz"]
@@ -84,7 +84,7 @@ def train_flags(wildcards):
     variant, overrides = parse_run_name(wildcards.variant, opts)
     opts.update(overrides, variant=variant)
     flags = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in sorted(opts.items()))
-    run = f"results/{wildcards.dataset}/{wildcards.variant}/{wildcards.backbone}/seed{wildcards.seed}"
+    run = layout.run_dir(wildcards.dataset, wildcards.variant, wildcards.backbone, wildcards.seed)
     if run in study_runs("stopping"):  # its rules are replayed on every epoch's weights
         flags += " --keep-epoch-states"
     return flags
@@ -100,40 +100,25 @@ def resolved_config_json():
     return json.dumps(config, sort_keys=True)
 
 
-# ---- the studies beyond the paper's tables (config/readings.yaml, extension.yaml, xai.yaml) ----
-
-
-def study_bases():
-    return {d: base_options(d) for d in DATASETS}
+# ---- the studies beyond the paper's tables (wrongnumber.studies) ----
 
 
 def run_path(r):
-    return f"results/{r['dataset']}/{r['name']}/{r.get('backbone', config['backbone'])}/seed{r['seed']}"
+    return layout.run_dir(r["dataset"], r["name"], r.get("backbone", config["backbone"]), r["seed"])
 
 
 def study_runs(name):
     """Run folders of study `name` (empty when its config is not loaded), in a fixed order."""
-    study = config.get(name)
-    if not study:
-        return []
-    planner = {"readings": readings, "extension": extension, "xai": xai, "stopping": stopping}[name]
-    return [run_path(r) for r in planner.expand(study, study_bases())]
+    return [run_path(r) for r in STUDIES[name].runs(config)]
 
 
 def all_study_evals():
-    return [f"{r}/eval/eval.json" for s in ("readings", "extension", "xai", "stopping")
-            for r in study_runs(s)]
+    return [f"{r}/eval/eval.json" for s in STUDIES for r in study_runs(s)]
 
 
-STUDY_RESULTS = {"readings": "results/readings/readings.json",
-                 "extension": "results/extension/extension.json",
-                 "xai": "results/xai/xai.json",
-                 "stopping": "results/stopping/stopping.json"}
-
-
-def study_results():
-    """The result JSON of every loaded study: each becomes a section of the report."""
-    return [path for name, path in STUDY_RESULTS.items() if config.get(name)]
+def reported_studies():
+    """The loaded studies the report shows, each as a section from its result JSON."""
+    return [s for s in STUDIES.values() if s.in_report and config.get(s.key)]
 
 
 def xai_flags(wildcards):

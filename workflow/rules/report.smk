@@ -98,17 +98,17 @@ rule report:
         reported="paper/reported.yaml",
         claims="paper/claims.yaml",
         templates=["paper/report.md.j2", "paper/report.html.j2", "paper/report_rows.html.j2"],
-        sections=[f"paper/section_{n}.{ext}.j2" for n in STUDY_RESULTS if config.get(n)
+        sections=[f"paper/section_{s.key}.{ext}.j2" for s in reported_studies()
                   for ext in ("md", "html")],
         tables="results/tables/tables.json",
         figures="results/figures/figures.json",
-        studies=study_results(),
+        studies=[s.result for s in reported_studies()],
         config="results/config.json",
         sources=expand("resources/data/{dataset}/SOURCES.json", dataset=DATASETS),
         benchmarks=[
             *expand("results/benchmarks/assemble_data/{dataset}.tsv", dataset=DATASETS),
-            *runs("results/benchmarks/train/{dataset}_{variant}_{backbone}_seed{seed}.tsv"),
-            *runs("results/benchmarks/evaluate/{dataset}_{variant}_{backbone}_seed{seed}.tsv"),
+            *runs(layout.benchmark("train")),
+            *runs(layout.benchmark("evaluate")),
             "results/benchmarks/complexity.tsv",
             "results/benchmarks/tables.tsv",
             "results/benchmarks/figures.tsv",

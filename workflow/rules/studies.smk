@@ -62,9 +62,9 @@ rule xai_scores:
     conda:
         "../envs/wrongnumber.yaml"
     log:
-        "results/logs/xai_scores/{dataset}_{variant}_{backbone}_seed{seed}.log",
+        layout.log("xai_scores"),
     benchmark:
-        "results/benchmarks/xai_scores/{dataset}_{variant}_{backbone}_seed{seed}.tsv"
+        layout.benchmark("xai_scores")
     shell:
         "wrongnumber xai-scores --run {params.run} --out {params.out} --data-dir {params.data} "
         "{params.flags} --device {params.device} --threads {threads} --claim-gpus {resources.gpu} "

@@ -26,9 +26,9 @@ rule train:
     conda:
         "../envs/wrongnumber.yaml"
     log:
-        "results/logs/train/{dataset}_{variant}_{backbone}_seed{seed}.log",
+        layout.log("train"),
     benchmark:
-        "results/benchmarks/train/{dataset}_{variant}_{backbone}_seed{seed}.tsv"
+        layout.benchmark("train")
     # --resume continues an interrupted job from RUN/checkpoint.pt; a finished job drops the
     # checkpoint, so a forced rerun trains from scratch.
     shell:
@@ -62,9 +62,9 @@ rule evaluate:
     conda:
         "../envs/wrongnumber.yaml"
     log:
-        "results/logs/evaluate/{dataset}_{variant}_{backbone}_seed{seed}.log",
+        layout.log("evaluate"),
     benchmark:
-        "results/benchmarks/evaluate/{dataset}_{variant}_{backbone}_seed{seed}.tsv"
+        layout.benchmark("evaluate")
     shell:
         "wrongnumber evaluate --run {params.run} --out {params.out} --data-dir {params.data} "
         "--low-confidence {params.low_confidence} --device {params.device} --threads {threads} "

@@ -1,0 +1,74 @@
+"""One source for options: the config schema, TrainConfig and `wrongnumber train` agree on every
+option's name, default and allowed values, and the schema's backbone and CAM-method lists are
+the registries'. A change to one that the others miss fails here."""
+from dataclasses import asdict
+
+import pytest
+import yaml
+
+from conftest import ROOT
+from wrongnumber.cam_methods import METHODS
+from wrongnumber.cli import build_parser
+from wrongnumber.models import MODELS
+from wrongnumber.train import CHOICES, TrainConfig
+
+SCHEMA = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
+DEFS = SCHEMA["$defs"]
+# the workflow config's options of a run: its `train` section and the dataset's subset reading;
+# dataset, variant, backbone and seed are the run's own (its path), not options
+SCHEMA_OPTIONS = {**SCHEMA["properties"]["train"]["properties"],
+                  **{k: DEFS["dataset"]["properties"][k] for k in ("subset", "subset_fraction")}}
+PER_RUN = {"dataset", "variant", "backbone", "seed"}
+DEFAULTS = asdict(TrainConfig())
+
+
+def train_arguments() -> dict:
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    return {a.dest: a for a in sub.choices["train"]._actions}
+
+
+def test_schema_options_are_trainconfig_fields():
+    assert set(SCHEMA_OPTIONS) == set(DEFAULTS) - PER_RUN
+
+
+@pytest.mark.parametrize("name", sorted(SCHEMA_OPTIONS))
+def test_defaults_agree(name):
+    assert SCHEMA_OPTIONS[name]["default"] == DEFAULTS[name]
+    assert train_arguments()[name].default == DEFAULTS[name]
+
+
+def test_allowed_values_agree():
+    enums = {k: v["enum"] for k, v in SCHEMA_OPTIONS.items() if "enum" in v}
+    assert set(enums) == set(CHOICES) - PER_RUN
+    for name, values in enums.items():
+        assert sorted(values) == sorted(CHOICES[name]), name
+    assert sorted(SCHEMA["properties"]["variants"]["items"]["enum"]) == sorted(CHOICES["variant"])
+    assert DEFS["datasets"]["items"]["enum"] == list(CHOICES["dataset"])
+
+
+def test_every_train_option_is_a_cli_flag_typed_like_its_default():
+    args = train_arguments()
+    for name, default in DEFAULTS.items():
+        assert args[name].option_strings == ["--" + name.replace("_", "-")]
+        assert args[name].type is type(default)
+
+
+def test_backbone_and_cam_method_lists_are_the_registries():
+    assert sorted(DEFS["backbone"]["enum"]) == sorted(MODELS)
+    assert SCHEMA["properties"]["backbone"]["enum"] == ["paper_cnn"]  # the paper's tables: its CNN
+    xai = SCHEMA["properties"]["xai"]["properties"]
+    assert xai["methods"]["items"]["enum"] == list(METHODS)
+    methods = xai_scores_arguments()["methods"]
+    assert list(methods.choices) == list(METHODS) and methods.default == list(METHODS)
+
+
+def xai_scores_arguments() -> dict:
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    return {a.dest: a for a in sub.choices["xai-scores"]._actions}
+
+
+def test_xai_scoring_defaults_agree():
+    xai, args = SCHEMA["properties"]["xai"]["properties"], xai_scores_arguments()
+    for name in ("cam_target", "n_samples", "sample_seed", "n_steps", "baseline", "k_percent", "qualitative"):
+        assert args[name].default == xai[name]["default"], name
+    assert list(args["cam_target"].choices) == xai["cam_target"]["enum"]
