@@ -71,7 +71,7 @@ def compare(reference: str | Path, results: str | Path, runs: list[str]) -> dict
 FROZEN = ("results/config.json", "results/complexity.json",
           "results/*/*/*/seed*/metrics.json", "results/*/*/*/seed*/timings.json",
           "results/*/*/*/seed*/eval/eval.json", "results/tables/*", "results/figures/*",
-          "results/stopping/*", "results/report/report.md", "results/report/index.html",
+          "results/stopping/*", "results/readings/*", "results/report/report.md", "results/report/index.html",
           "results/benchmarks/**/*.tsv")
 
 
