@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .atomic import write_json
+
 # Table 1's quantities (eval.json) and the stopping epochs (metrics.json), per run
 EVAL_KEYS = ("accuracy", "true_predictions", "false_predictions", "true_low_confidence")
 METRICS_KEYS = ("stopped_epoch", "best_epoch")
@@ -97,5 +99,5 @@ def freeze(root: str | Path, out: str | Path, commit: str) -> dict:
     config = root / "results/config.json"
     source = {"commit": commit, "config_sha256": hashlib.sha256(config.read_bytes()).hexdigest(),
               "files": len(files), "bytes": sum(f.stat().st_size for f in files)}
-    (out / "SOURCE.json").write_text(json.dumps(source, indent=2) + "\n")
+    write_json(out / "SOURCE.json", source, sort_keys=False)  # last: its presence marks a whole copy
     return source

@@ -138,10 +138,8 @@ def threshold_fit(r_evals: list[dict], c_evals: list[dict], paper: dict, confide
 
 
 def table_rows(result: dict) -> list[dict]:
-    """The ranking as strings: mean ± sd (difference from the paper)."""
-    def pm(q, d=2):
-        sd = "" if q["sd"] != q["sd"] else f" ± {q['sd']:.{d}f}"
-        return f"{q['mean']:.{d}f}{sd} ({q['diff']:+.{d}f})"
+    """The ranking as strings: mean ± sd (difference from the paper), as the readings table."""
+    from .readings import _pm as pm
     rows = []
     for r in result["rows"]:
         epochs = " / ".join(",".join(str(e) for e in r["stopped_epochs"][v]) for v in ("R", "C"))
