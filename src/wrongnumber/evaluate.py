@@ -47,6 +47,7 @@ CAM_QUALITY = {  # name -> (per-image measure of (maps, x01), higher is better?)
 # the default R and C come jointly closest to the paper's 119 and 30 true-low-confidence counts.
 LOW_CONFIDENCE = 0.67
 
+
 def test_pass(model, split: Split, spec, cam_target: str,
               batch_size: int = 500) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """(softmax probabilities (N, C), per-image CAM-vs-input measures {name: (N,)} of
