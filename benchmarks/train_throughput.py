@@ -13,16 +13,16 @@ committed default reading first ("R"), the other beside it ("R:detached" or
 code (the "before" baseline: PYTHONPATH=<old checkout>/src).
 
 What is timed (warm-up first, never counted; the median over --repeats is reported)
-  train     `wrongnumber.train.train_step`, the function train() calls for every batch: uint8
+  train     `wrongnumber.core.train.train_step`, the function train() calls for every batch: uint8
             batch -> model input -> step_losses -> zero_grad -> backward -> Adam step, with the
             model and optimiser from `train.build_training`, so every speed option the trainer
             honours (a "mode" below) is honoured here. Batches are gathered by random index from
             a pool of real digits (tests/fixtures/mnist-mini, or --data-dir), as train() gathers
             them from its permutation.
-  validate  `wrongnumber.train.validate` at the same batch size: eval-mode forward, Grad-CAM and
+  validate  `wrongnumber.core.train.validate` at the same batch size: eval-mode forward, Grad-CAM and
             both losses, the pass train() makes over the validation split every epoch.
-  probes    `wrongnumber.train.probe_cams`: the 10 probe CAMs train() stores every epoch.
-  evaluate  `wrongnumber.evaluate.test_pass`, the one batched pass of `evaluate` over the test set
+  probes    `wrongnumber.core.train.probe_cams`: the 10 probe CAMs train() stores every epoch.
+  evaluate  `wrongnumber.core.evaluate.test_pass`, the one batched pass of `evaluate` over the test set
             (logits, Grad-CAM and the CAM-quality measures from one forward per batch).
   Each case runs --images-per-repeat images per repeat (10 steps of 64, 5 of 128, 3 of 256 by
   default). One repeat times every case once (each mode x case, then the bound kernels), so a
@@ -80,17 +80,17 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_map
 from torch.utils.flop_counter import FlopCounterMode, flop_registry
 
-from wrongnumber import runinfo
-from wrongnumber.data import Split, load_dataset
-from wrongnumber.train import TrainConfig, build_training, probe_cams, train_step, validate
+from wrongnumber.core import runinfo
+from wrongnumber.core.data import Split, load_dataset
+from wrongnumber.core.train import TrainConfig, build_training, probe_cams, train_step, validate
 
 try:  # one-pass evaluation; older code (the "before" baseline) evaluates in two passes
-    from wrongnumber.evaluate import test_pass
+    from wrongnumber.core.evaluate import test_pass
 
     def evaluate_pass(model, split, spec, cam_target, batch_size):
         return test_pass(model, split, spec, cam_target, batch_size)
 except ImportError:
-    from wrongnumber.evaluate import cam_distances, predict
+    from wrongnumber.core.evaluate import cam_distances, predict
 
     def evaluate_pass(model, split, spec, cam_target, batch_size):
         return predict(model, split, spec, batch_size), cam_distances(model, split, spec, cam_target, batch_size)
@@ -395,7 +395,7 @@ def real_epochs(device: torch.device, args) -> list[dict]:
     """One epoch of `train()` per case on the full data: its own phase timings (no start-up)."""
     import tempfile
 
-    from wrongnumber.train import train
+    from wrongnumber.core.train import train
     out = []
     for label, overrides in cases(args.readings):
         cfg = TrainConfig(max_epochs=1, **overrides).validate()

@@ -5,10 +5,10 @@ import pytest
 import torch
 import yaml
 
-from wrongnumber.data import load_dataset
-from wrongnumber.models import PaperCNN
-from wrongnumber.runspec import bases
-from wrongnumber.train import TrainConfig, train
+from wrongnumber.core.data import load_dataset
+from wrongnumber.core.models import PaperCNN
+from wrongnumber.plan.runspec import bases
+from wrongnumber.core.train import TrainConfig, train
 
 ROOT = Path(__file__).parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -3,10 +3,10 @@
 import pytest
 import torch
 
-from wrongnumber.backbones import BACKBONES, PlainBlock, ResNet18
-from wrongnumber.cam import grad_cam
-from wrongnumber.models import MODELS, build_model
-from wrongnumber.train import TrainConfig, step_losses
+from wrongnumber.core.backbones import BACKBONES, PlainBlock, ResNet18
+from wrongnumber.core.cam import grad_cam
+from wrongnumber.core.models import MODELS, build_model
+from wrongnumber.core.train import TrainConfig, step_losses
 
 # Parameter counts, from the layer shapes (see backbones.py): torchvision's resnet18 has
 # 11,689,512; our 3x3 one-channel stem saves 9,408 - 576 and the 10-class fc 513,000 - 5,130.

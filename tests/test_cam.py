@@ -5,9 +5,9 @@ import torch
 import torch.nn.functional as F
 
 from conftest import LogitsOnly
-from wrongnumber.cam import (bicubic_matrix, grad_cam, grad_cam_from_outputs, grad_cam_raw,
+from wrongnumber.core.cam import (bicubic_matrix, grad_cam, grad_cam_from_outputs, grad_cam_raw,
                              minmax_scale, select_targets, upsample)
-from wrongnumber.models import PaperCNN
+from wrongnumber.core.models import PaperCNN
 
 
 def test_bicubic_matrix_equals_interpolate():

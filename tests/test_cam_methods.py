@@ -8,10 +8,10 @@ import pytest
 import torch
 
 from conftest import LogitsOnly
-from wrongnumber.cam import grad_cam
-from wrongnumber.cam_methods import (GRADIENT_WEIGHTS, METHODS, cam_maps, cam_raw, eigen_cam_raw,
+from wrongnumber.core.cam import grad_cam
+from wrongnumber.core.cam_methods import (GRADIENT_WEIGHTS, METHODS, cam_maps, cam_raw, eigen_cam_raw,
                                      grad_cam_pp_weights, score_cam_weights, xgrad_cam_weights)
-from wrongnumber.models import PaperCNN, build_model
+from wrongnumber.core.models import PaperCNN, build_model
 
 PACKAGE_CLASSES = {"grad_cam": "GradCAM", "grad_cam_pp": "GradCAMPlusPlus", "xgrad_cam": "XGradCAM",
                    "hires_cam": "HiResCAM", "layer_cam": "LayerCAM", "score_cam": "ScoreCAM",

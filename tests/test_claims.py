@@ -4,8 +4,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from wrongnumber import claims
-from wrongnumber.claims import FAILS, HOLDS, NOT_ASSESSED, SeedResult
+from wrongnumber.analysis import claims
+from wrongnumber.analysis.claims import FAILS, HOLDS, NOT_ASSESSED, SeedResult
 
 ROOT = Path(__file__).parents[1]
 CLAIMS = claims.load(ROOT / "paper" / "claims.yaml")["claims"]

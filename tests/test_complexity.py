@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from wrongnumber.complexity import (complexity_report, count_flops, count_macs, count_params)
-from wrongnumber.models import described_model
+from wrongnumber.analysis.complexity import (complexity_report, count_flops, count_macs, count_params)
+from wrongnumber.core.models import described_model
 
 # Conv 3x3 MACs = output pixels x out channels x 9 x in channels; linear = in x out.
 HAND_MACS = (28 * 28 * 32 * 9 * 1 + 14 * 14 * 64 * 9 * 32 + 7 * 7 * 128 * 9 * 64

@@ -1,4 +1,4 @@
-"""Known-answer tests for wrongnumber.data on the committed real-image fixtures (CPU, no network)."""
+"""Known-answer tests for wrongnumber.core.data on the committed real-image fixtures (CPU, no network)."""
 from __future__ import annotations
 
 import gzip
@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import torch
 
-from wrongnumber import data as D
-from wrongnumber.data import DataError, load_dataset, read_idx_folder, stratified_split
+from wrongnumber.core import data as D
+from wrongnumber.core.data import DataError, load_dataset, read_idx_folder, stratified_split
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 VENDORED = Path(__file__).resolve().parents[1] / "data"  # the official files (tests/test_vendored_data.py)
@@ -253,7 +253,7 @@ def test_download_uses_torchvision_and_wraps_failures(tmp_path, monkeypatch):
 def test_normalization_readings_change_only_mean_and_std():
     """The paper's constants per dataset; the slips swap in MNIST's (everywhere or at test time
     only) or none; the images, splits and provenance stay the same."""
-    from wrongnumber.data import DATASETS, normalised
+    from wrongnumber.core.data import DATASETS, normalised
     fashion, mnist = DATASETS["fashion"], DATASETS["mnist"]
     assert normalised(fashion, "dataset") == (fashion, fashion)
     train, test = normalised(fashion, "mnist_at_test")

@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from conftest import MNIST_MINI, short_config, train_run
-from wrongnumber.early_stopping import replay
-from wrongnumber.restop import restop
-from wrongnumber.train import ConfigError, TrainConfig
+from wrongnumber.core.early_stopping import replay
+from wrongnumber.core.restop import restop
+from wrongnumber.core.train import ConfigError, TrainConfig
 
 # val_loss falls until epoch 3, then rises; val_ce falls by less and less (one blip); accuracy
 # peaks at epoch 2 and then ties it (a tie is no improvement).

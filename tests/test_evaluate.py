@@ -3,9 +3,9 @@ import numpy as np
 import torch
 
 from conftest import MNIST_MINI
-from wrongnumber.data import load_dataset
-from wrongnumber.evaluate import evaluate, pick_failures
-from wrongnumber.models import PaperCNN
+from wrongnumber.core.data import load_dataset
+from wrongnumber.core.evaluate import evaluate, pick_failures
+from wrongnumber.core.models import PaperCNN
 
 
 def test_pick_failures_rule():

@@ -7,15 +7,15 @@ import pytest
 import torch
 
 from conftest import MNIST_MINI
-from wrongnumber.cam import grad_cam
-from wrongnumber.data import DATASETS, load_dataset, to_model_input
-from wrongnumber.explain_metrics import (METRICS, average_drop, baseline_image, complexity,
+from wrongnumber.core.cam import grad_cam
+from wrongnumber.core.data import DATASETS, load_dataset, to_model_input
+from wrongnumber.core.explain_metrics import (METRICS, average_drop, baseline_image, complexity,
                                          curve_auc, energy_pointing_game, evaluate_methods,
                                          explanation_image, explanation_scores,
                                          increase_in_confidence, input_mask, l1_to_input,
                                          l2_to_input, perturbation_curve, pointing_game,
                                          sparseness, ssim_to_input, target_probability, topk_iou)
-from wrongnumber.models import PaperCNN
+from wrongnumber.core.models import PaperCNN
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")

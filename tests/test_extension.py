@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from conftest import BASES
-from wrongnumber.extension import backbone_plan, expand, report_section, summarise, table_rows
+from wrongnumber.analysis.extension import backbone_plan, expand, report_section, summarise, table_rows
 
 ROOT = Path(__file__).parents[1]
 

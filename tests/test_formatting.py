@@ -2,7 +2,7 @@
 p the same way."""
 import math
 
-from wrongnumber import extension, formatting as f, readings, xai
+from wrongnumber.analysis import extension, formatting as f, readings, xai
 
 
 def test_p_values_print_alike_in_cells_and_sentences():

@@ -7,12 +7,12 @@ import textwrap
 
 import pytest
 
-from wrongnumber import gpu_slot
-from wrongnumber.gpu_slot import claim, claim_gpus, default_lock_dir, visible_devices
+from wrongnumber.core import gpu_slot
+from wrongnumber.core.gpu_slot import claim, claim_gpus, default_lock_dir, visible_devices
 
 HOLDER = textwrap.dedent("""
     import sys, time
-    from wrongnumber.gpu_slot import claim
+    from wrongnumber.core.gpu_slot import claim
     held = claim(1, sys.argv[2].split(","), sys.argv[1])
     print(",".join(held.devices), flush=True)
     time.sleep(600)

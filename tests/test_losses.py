@@ -4,7 +4,7 @@ import math
 import pytest
 import torch
 
-from wrongnumber.losses import cam_distance, contrastive_loss, pair_labels, total_loss
+from wrongnumber.core.losses import cam_distance, contrastive_loss, pair_labels, total_loss
 
 
 def maps_at_distance(d_values):

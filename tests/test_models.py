@@ -1,6 +1,6 @@
 import torch
 
-from wrongnumber.models import PaperCNN, build_model
+from wrongnumber.core.models import PaperCNN, build_model
 
 
 def test_parameter_count_is_the_papers():

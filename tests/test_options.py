@@ -7,10 +7,10 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from wrongnumber.cam_methods import METHODS
+from wrongnumber.core.cam_methods import METHODS
 from wrongnumber.cli import build_parser
-from wrongnumber.models import MODELS
-from wrongnumber.train import CHOICES, TrainConfig
+from wrongnumber.core.models import MODELS
+from wrongnumber.core.train import CHOICES, TrainConfig
 
 SCHEMA = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
 DEFS = SCHEMA["$defs"]

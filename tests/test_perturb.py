@@ -2,7 +2,7 @@
 import torch
 
 from conftest import short_config, train_run
-from wrongnumber import perturb
+from wrongnumber.core import perturb
 
 
 def batch(n=400):

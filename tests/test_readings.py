@@ -7,9 +7,9 @@ import pytest
 import yaml
 
 from conftest import BASES, short_config, train_run
-from wrongnumber.readings import (expand, paper_values, prediction_interval_half_width, readings,
+from wrongnumber.analysis.readings import (expand, paper_values, prediction_interval_half_width, readings,
                                   report_section, score)
-from wrongnumber.runspec import run_name
+from wrongnumber.plan.runspec import run_name
 
 ROOT = Path(__file__).parents[1]
 STUDY = yaml.safe_load((ROOT / "config" / "readings.yaml").read_text())["readings"]
@@ -156,7 +156,7 @@ def test_the_default_reading_is_always_trained_and_drops_match_resolved_options(
 
 
 def test_clearly_closer_needs_a_significant_gain():
-    from wrongnumber.readings import closer_test
+    from wrongnumber.analysis.readings import closer_test
     q = lambda values: {"paper": 1.0, "values": values}
     far, near = q([-12.0, -10.0, -15.0]), q([-3.3, -3.6, -3.7])
     t = closer_test(far, near)

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wrongnumber.reliability import (alpha_table, bootstrap_alpha, krippendorff_alpha_of_rankings,
+from wrongnumber.analysis.reliability import (alpha_table, bootstrap_alpha, krippendorff_alpha_of_rankings,
                                      rank_methods)
 
 

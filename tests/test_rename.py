@@ -3,9 +3,9 @@ import json
 
 import pytest
 
-from wrongnumber.models import MODELS
-from wrongnumber.rename import apply, plan
-from wrongnumber.runspec import RunNameError, bases, rename
+from wrongnumber.core.models import MODELS
+from wrongnumber.plan.rename import apply, plan
+from wrongnumber.plan.runspec import RunNameError, bases, rename
 
 OLD = {"train": {"cam_weights": "detached", "contrastive_weight": 1.0, "margin": 2.0},
        "data": {d: {"subset": s, "subset_fraction": 0.15} for d, s in (("mnist", "none"), ("fashion", "train"))}}

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 import yaml
 
-from wrongnumber import figures, provenance, report, table_files, tables
+from wrongnumber.artifacts import figures, report, table_files, tables
+from wrongnumber.analysis import provenance
 
 ROOT = Path(__file__).parents[1]
 REPORTED = tables.load_reported(ROOT / "paper" / "reported.yaml")

@@ -1,7 +1,7 @@
 """Run names: canonical, typed, and refused with a fix when hand-typed wrongly."""
 import pytest
 
-from wrongnumber.runspec import RunNameError, base_options, format_value, parse_run_name, run_name
+from wrongnumber.plan.runspec import RunNameError, base_options, format_value, parse_run_name, run_name
 
 BASE = {"cam_target": "prediction", "margin": 2.0, "patience": 3, "contrastive_weight": 1.0,
         "pair_label": "always_similar", "subset": "none", "subset_fraction": 0.15}

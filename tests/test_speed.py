@@ -11,10 +11,10 @@ import pytest
 import torch
 
 from conftest import MNIST_MINI, short_config, train_run
-from wrongnumber.cam import grad_cam, logits_and_cams, select_targets
-from wrongnumber.data import load_dataset
-from wrongnumber.models import PaperCNN
-from wrongnumber.train import (CompiledNet, ConfigError, TrainConfig, build_training,
+from wrongnumber.core.cam import grad_cam, logits_and_cams, select_targets
+from wrongnumber.core.data import load_dataset
+from wrongnumber.core.models import PaperCNN
+from wrongnumber.core.train import (CompiledNet, ConfigError, TrainConfig, build_training,
                                keep_freed_memory, train_step)
 
 BENCHMARK = Path(__file__).parents[1] / "benchmarks" / "train_throughput.py"

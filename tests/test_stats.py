@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from wrongnumber.stats import describe, mcnemar, paired_across_seeds, summarize
+from wrongnumber.analysis.stats import describe, mcnemar, paired_across_seeds, summarize
 
 # Student's sleep data (Cushny & Peebles 1905): extra hours of sleep of 10 patients on two drugs.
 # Textbook paired t-test (e.g. R's t.test(..., paired = TRUE)): t = -4.0621, df = 9, p = 0.002833.

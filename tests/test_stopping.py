@@ -3,8 +3,8 @@ import math
 
 import pytest
 
-from wrongnumber import stopping
-from wrongnumber.tables import load_reported
+from wrongnumber.analysis import stopping
+from wrongnumber.artifacts.tables import load_reported
 
 STUDY = {"dataset": "mnist", "seeds": [0, 1], "horizon": 4,
          "runs": [{"variant": "C"}, {"variant": "R", "cam_weights": "detached"}],

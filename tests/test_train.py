@@ -7,10 +7,10 @@ import pytest
 import torch
 
 from conftest import MNIST_MINI, short_config, train_run
-from wrongnumber.data import load_dataset
-from wrongnumber.evaluate import cam_distances
-from wrongnumber.models import PaperCNN
-from wrongnumber.train import ConfigError, TrainConfig
+from wrongnumber.core.data import load_dataset
+from wrongnumber.core.evaluate import cam_distances
+from wrongnumber.core.models import PaperCNN
+from wrongnumber.core.train import ConfigError, TrainConfig
 
 
 def test_loss_falls(trained_runs):
@@ -83,7 +83,7 @@ def test_killed_run_resumes_to_the_same_result(tmp_path, trained_runs):
 
 
 def _train_with_log(cfg, out, log):
-    from wrongnumber.train import train
+    from wrongnumber.core.train import train
     data = load_dataset("mnist", data_dir=MNIST_MINI, seed=cfg.seed)
     return train(cfg, data, out, torch.device("cpu"), log=log)
 
@@ -120,7 +120,7 @@ def test_killed_perturbed_focal_run_resumes_to_the_same_result(tmp_path):
 
 def test_focal_loss_with_gamma_zero_is_cross_entropy():
     import torch.nn.functional as F
-    from wrongnumber.losses import focal_loss
+    from wrongnumber.core.losses import focal_loss
     logits, y = torch.randn(32, 10, generator=torch.Generator().manual_seed(0)), torch.arange(32) % 10
     torch.testing.assert_close(focal_loss(logits, y, 0.0), F.cross_entropy(logits, y))
     p = logits.softmax(1)[torch.arange(32), y]

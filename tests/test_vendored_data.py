@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from wrongnumber import data as D
-from wrongnumber.data import DataError, load_dataset
+from wrongnumber.core import data as D
+from wrongnumber.core.data import DataError, load_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -120,7 +120,7 @@ def test_download_must_be_official(tmp_path, monkeypatch):
 
 
 def test_sources_name_the_data_relative_to_the_repository(tmp_path, monkeypatch):
-    from wrongnumber import provenance
+    from wrongnumber.analysis import provenance
     monkeypatch.chdir(ROOT)  # the workflow runs in the repository
     s = provenance.assemble_data("mnist", tmp_path / "out", train_dir="data/mnist", test_dir=FOLDERS["mnist"])
     assert s["train_dir"] == s["test_dir"] == "data/mnist"

@@ -150,8 +150,8 @@ def test_lint_is_clean_with_every_study():
 @pytest.mark.slow
 def test_studies_share_runs_and_train_each_once():
     """The studies' DAG on the quick data: every run once, whatever how many studies ask for it."""
-    from wrongnumber import extension, readings, xai
-    from wrongnumber.runspec import base_options
+    from wrongnumber.analysis import extension, readings, xai
+    from wrongnumber.plan.runspec import base_options
     names = ("quick.yaml", "readings.yaml", "extension.yaml", "extension-cpu.yaml", "xai.yaml")
     out = snakemake("-n", "--forceall", "--configfile", *(f"config/{n}" for n in names))
     assert out.returncode == 0, out.stdout + out.stderr

@@ -10,11 +10,11 @@ import torch
 import yaml
 
 from conftest import BASES, MNIST_MINI
-from wrongnumber.cam import grad_cam
-from wrongnumber.data import load_dataset, to_model_input
-from wrongnumber.explain_metrics import METRICS
-from wrongnumber.models import PaperCNN
-from wrongnumber.xai import (answers, compare_alpha, expand, report_section, score_run,
+from wrongnumber.core.cam import grad_cam
+from wrongnumber.core.data import load_dataset, to_model_input
+from wrongnumber.core.explain_metrics import METRICS
+from wrongnumber.core.models import PaperCNN
+from wrongnumber.analysis.xai import (answers, compare_alpha, expand, report_section, score_run,
                              summarise)
 
 ROOT = Path(__file__).parents[1]
@@ -108,7 +108,7 @@ def test_compare_alpha():
 
 
 def test_two_level_interval_is_wider_when_seeds_disagree():
-    from wrongnumber.reliability import bootstrap_mean_alpha
+    from wrongnumber.analysis.reliability import bootstrap_mean_alpha
     rng = np.random.default_rng(1)
     base = np.linspace(0, 1, 6)
     tight = [base + rng.normal(0, 0.3, (80, 6)) for _ in range(3)]

@@ -10,17 +10,17 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from .evaluate import LOW_CONFIDENCE
-from .studies import REPORTED
-from .train import EARLY_STOP_ON, TrainConfig
+from .core.evaluate import LOW_CONFIDENCE
+from .plan.studies import REPORTED
+from .core.train import EARLY_STOP_ON, TrainConfig
 
 
 # ---- what each subcommand does ----
 
 def cmd_train(args) -> int:
-    from . import runinfo
-    from .data import load_dataset
-    from .train import train
+    from .core import runinfo
+    from .core.data import load_dataset
+    from .core.train import train
 
     cfg = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)}).validate()
     device = runinfo.resolve_device(args.device)
@@ -37,8 +37,8 @@ def cmd_train(args) -> int:
 
 
 def cmd_restop(args) -> int:
-    from . import runinfo
-    from .restop import restop
+    from .core import runinfo
+    from .core.restop import restop
 
     metrics = restop(args.run, args.out, runinfo.resolve_device(args.device),
                      early_stop_on=args.early_stop_on, patience=args.patience,
@@ -50,8 +50,8 @@ def cmd_restop(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from . import runinfo
-    from .evaluate import evaluate_run
+    from .core import runinfo
+    from .core.evaluate import evaluate_run
 
     r = evaluate_run(args.run, args.out, args.low_confidence, runinfo.resolve_device(args.device),
                      args.data_dir, args.download_root)
@@ -62,8 +62,8 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_xai_scores(args) -> int:
-    from . import runinfo
-    from .xai import score_folder
+    from .core import runinfo
+    from .analysis.xai import score_folder
 
     options = {"methods": list(args.methods), "n_samples": args.n_samples, "seed": args.sample_seed,
                "cam_target": args.cam_target, "n_steps": args.n_steps, "k_percent": args.k_percent,
@@ -78,9 +78,9 @@ def cmd_xai_scores(args) -> int:
 def cmd_complexity(args) -> int:
     import json
 
-    from .atomic import write_json
-    from .complexity import complexity_report
-    from .models import described_model
+    from .core.atomic import write_json
+    from .analysis.complexity import complexity_report
+    from .core.models import described_model
 
     report = complexity_report(described_model(args.backbone))
     if args.out:
@@ -91,7 +91,7 @@ def cmd_complexity(args) -> int:
 
 
 def cmd_assemble_data(args) -> int:
-    from .provenance import assemble_data
+    from .analysis.provenance import assemble_data
 
     sources = assemble_data(args.dataset, args.out, train_dir=args.train_dir, test_dir=args.test_dir,
                             download_root=args.download_root)
@@ -100,13 +100,13 @@ def cmd_assemble_data(args) -> int:
 
 
 def cmd_tables(args) -> int:
-    from .tables import make_tables
+    from .artifacts.tables import make_tables
 
     return _print(make_tables(args.runs, args.evals, args.complexity, args.reported, args.out_dir))
 
 
 def cmd_figures(args) -> int:
-    from .figures import make_figures_from_files
+    from .artifacts.figures import make_figures_from_files
 
     for fig in make_figures_from_files(args.runs, args.evals, args.reported, args.out_dir):
         print(fig["id"], *fig["files"], flush=True)
@@ -114,7 +114,7 @@ def cmd_figures(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from .report import make_report
+    from .artifacts.report import make_report
 
     return _print(make_report(reported=args.reported, templates=args.templates, tables=args.tables,
                               figures=args.figures, run_dirs=args.runs, eval_dirs=args.evals,
@@ -142,7 +142,7 @@ def cmd_xai(args) -> int:
 
 
 def cmd_stopping(args) -> int:
-    from . import runinfo
+    from .core import runinfo
     from .study_io import run_stopping
 
     return _print(run_stopping(args.config, args.runs, args.reported, args.low_confidence,
@@ -150,7 +150,7 @@ def cmd_stopping(args) -> int:
 
 
 def cmd_check_reference(args) -> int:
-    from .reference import compare
+    from .analysis.reference import compare
 
     result = compare(args.reference, args.results, args.runs)
     for run, key, want, have in result["moved"]:
@@ -164,17 +164,17 @@ def cmd_check_reference(args) -> int:
 def cmd_freeze_reference(args) -> int:
     import json
 
-    from .reference import freeze
-    from .runinfo import git_commit
+    from .analysis.reference import freeze
+    from .core.runinfo import git_commit
 
     print(json.dumps(freeze(args.root, args.out, args.commit or git_commit()), indent=2), flush=True)
     return 0
 
 
 def cmd_rename_runs(args) -> int:
-    from . import rename
-    from .models import MODELS
-    from .runspec import bases
+    from .plan import rename
+    from .core.models import MODELS
+    from .plan.runspec import bases
 
     old, new = rename.load_config(args.old), rename.load_config(args.new)
     moves = rename.plan(Path(args.results), bases(old), bases(new), MODELS)
@@ -205,7 +205,7 @@ def add_device(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's)")
     p.add_argument("--claim-gpus", type=int, default=0, metavar="N",
                    help="hold N free GPUs of this machine (lock files) and set CUDA_VISIBLE_DEVICES "
-                        "to them before CUDA starts; 0 or no GPU: nothing (see wrongnumber.gpu_slot)")
+                        "to them before CUDA starts; 0 or no GPU: nothing (see wrongnumber.core.gpu_slot)")
     p.add_argument("--gpu-lock-dir", default=None,
                    help="folder of the GPU lock files (default: $WRONGNUMBER_GPU_LOCK_DIR or "
                         "/tmp/wrongnumber-gpu-slots-UID, per SLURM job inside one)")
@@ -286,7 +286,7 @@ def args_evaluate(p: argparse.ArgumentParser) -> None:
 
 
 def args_xai_scores(p: argparse.ArgumentParser) -> None:
-    from .cam_methods import METHODS
+    from .core.cam_methods import METHODS
 
     p.add_argument("--run", required=True, help="finished run folder")
     p.add_argument("--out", required=True, help="folder for scores.csv.gz, maps.npz, scores.json")
@@ -447,10 +447,10 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "threads", None):
         import torch
         torch.set_num_threads(args.threads)
-    from .data import DataError
+    from .core.data import DataError
     try:
         if getattr(args, "claim_gpus", 0):  # before anything touches CUDA
-            from .gpu_slot import claim_gpus
+            from .core.gpu_slot import claim_gpus
             claim_gpus(args.claim_gpus, lock_dir=args.gpu_lock_dir)
         return args.func(args)
     except (DataError, ValueError, OSError) as exc:  # ConfigError is a ValueError; OSError: files

@@ -8,13 +8,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import claims, evidence, extension, readings, stopping, xai
-from .atomic import write_json
-from .provenance import load_runs
-from .restop import evaluate_epochs
-from .runspec import bases
-from .table_files import write_tables
-from .tables import load_reported
+from .analysis import claims, evidence, extension, readings, stopping, xai
+from .core.atomic import write_json
+from .analysis.provenance import load_runs
+from .core.restop import evaluate_epochs
+from .plan.runspec import bases
+from .artifacts.table_files import write_tables
+from .artifacts.tables import load_reported
 
 
 def study_config(path: str | Path, key: str) -> dict:

@@ -6,9 +6,9 @@ import shlex
 
 from snakemake.utils import validate
 
-from wrongnumber import layout, runspec
-from wrongnumber.studies import STUDIES
-from wrongnumber.runspec import NAME_REGEX, parse_run_name
+from wrongnumber.plan import layout, runspec
+from wrongnumber.plan.studies import STUDIES
+from wrongnumber.plan.runspec import NAME_REGEX, parse_run_name
 
 
 validate(config, schema="../schemas/config.schema.yaml")
@@ -49,7 +49,7 @@ localrules:
 
 wildcard_constraints:
     dataset="|".join(DATASETS),
-    variant=NAME_REGEX,  # C or R, plus +option=value overrides (wrongnumber.runspec)
+    variant=NAME_REGEX,  # C or R, plus +option=value overrides (wrongnumber.plan.runspec)
     seed=r"\d+",
     backbone=r"[a-z0-9_]+",
 
@@ -100,7 +100,7 @@ def resolved_config_json():
     return json.dumps(config, sort_keys=True)
 
 
-# ---- the studies beyond the paper's tables (wrongnumber.studies) ----
+# ---- the studies beyond the paper's tables (wrongnumber.plan.studies) ----
 
 
 def run_path(r):

@@ -1,5 +1,5 @@
 # One training job and one evaluation job per (dataset, run name, backbone, seed); the run name
-# is the variant plus any option overrides (wrongnumber.runspec), and train_flags spells them out.
+# is the variant plus any option overrides (wrongnumber.plan.runspec), and train_flags spells them out.
 
 
 rule train:

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from . import formatting as fmt
-from .atomic import write_json
-from .runspec import SEP, overrides_of, run_name
+from ..core.atomic import write_json
+from ..plan.runspec import SEP, overrides_of, run_name
 
 
 def backbone_plan(study: dict) -> list[dict]:
@@ -76,8 +76,8 @@ def summarise(study: dict, bases: dict, runs) -> dict:
 
     `runs`: provenance.Run records of every run of `expand(study, bases)`.
     """
-    from .evaluate import CAM_QUALITY
-    from .models import MODELS
+    from ..core.evaluate import CAM_QUALITY
+    from ..core.models import MODELS
     from .stats import mcnemar, paired_across_seeds
     from .stats import summarize as summarize_at
 
@@ -197,8 +197,8 @@ def table_rows(result: dict) -> dict:
 
 def write(result: dict, runs, out_dir) -> list:
     """extension.json, the tables (CSV, MD, TeX), the accuracy-vs-CAM plot and the snapshots."""
-    from .study_figures import accuracy_vs_cam, snapshots
-    from .table_files import write_tables
+    from ..artifacts.study_figures import accuracy_vs_cam, snapshots
+    from ..artifacts.table_files import write_tables
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = write_tables(table_rows(result), out)

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 import torchvision
 
-from . import __version__
+from .. import __version__
 from .atomic import write_json
 
 write_json_atomic = write_json  # the name benchmarks/train_throughput.py imports

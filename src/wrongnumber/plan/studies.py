@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import ModuleType
 
-from . import extension, readings, stopping, xai
+from ..analysis import extension, readings, stopping, xai
 from .runspec import bases
 
 

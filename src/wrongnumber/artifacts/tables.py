@@ -17,8 +17,8 @@ from pathlib import Path
 
 import yaml
 
-from . import formatting as f
-from .provenance import load_runs
+from ..analysis import formatting as f
+from ..analysis.provenance import load_runs
 from .table_files import write_tables
 
 # Verdicts of one printed number, and the colour (style) each gets in the report: only a real

@@ -17,7 +17,7 @@ from .claims import CAM_MEASURES, SeedResult
 def probe_quality(cams: np.ndarray, images: np.ndarray) -> dict[str, np.ndarray]:
     """{measure: (E, K)} for CAMs (E, K, H, W) in [0, 1] of the images (K, H, W) uint8."""
     import torch
-    from .explain_metrics import energy_pointing_game, input_mask, ssim_to_input
+    from ..core.explain_metrics import energy_pointing_game, input_mask, ssim_to_input
     e, k = cams.shape[:2]
     maps = torch.from_numpy(np.ascontiguousarray(cams, dtype=np.float32)).flatten(0, 1)[:, None]  # (E*K, 1, H, W)
     x01 = torch.from_numpy(images.astype(np.float32) / 255)[None].expand(e, *images.shape).flatten(0, 1)[:, None]

@@ -21,11 +21,11 @@ import matplotlib.pyplot as plt  # noqa: E402  (after choosing the non-interacti
 import numpy as np  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from .atomic import atomic_path, write_json  # noqa: E402
-from .claims import CAM_MEASURES, LATE_EPOCH  # noqa: E402
-from .data import DATASETS  # noqa: E402
-from .evidence import probe_quality  # noqa: E402
-from .provenance import load_runs  # noqa: E402
+from ..core.atomic import atomic_path, write_json  # noqa: E402
+from ..analysis.claims import CAM_MEASURES, LATE_EPOCH  # noqa: E402
+from ..core.data import DATASETS  # noqa: E402
+from ..analysis.evidence import probe_quality  # noqa: E402
+from ..analysis.provenance import load_runs  # noqa: E402
 from .tables import load_reported  # noqa: E402
 
 DISPLAY = {"mnist": "MNIST", "fashion": "Fashion-MNIST"}

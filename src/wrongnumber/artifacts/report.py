@@ -24,16 +24,17 @@ from pathlib import Path
 import jinja2
 import yaml
 
-from . import claims as claims_mod
-from . import atomic, evidence, provenance, runinfo
-from .losses import DISTANCE_EPS
+from ..analysis import claims as claims_mod
+from ..core import atomic, runinfo
+from ..analysis import evidence, provenance
+from ..core.losses import DISTANCE_EPS
 from .tables import DERIVED
-from .models import MODELS
-from .studies import REPORTED, STUDIES
+from ..core.models import MODELS
+from ..plan.studies import REPORTED, STUDIES
 
 CODE_CONSTANTS = {  # `used: {code: ...}` in reported.yaml -> the value the code uses
     "cam_layer": lambda backbone: f"{MODELS[backbone].cam_layer} of {backbone}",
-    "distance_eps": lambda backbone: f"{DISTANCE_EPS:g} (wrongnumber.losses.DISTANCE_EPS)",
+    "distance_eps": lambda backbone: f"{DISTANCE_EPS:g} (wrongnumber.core.losses.DISTANCE_EPS)",
 }
 
 

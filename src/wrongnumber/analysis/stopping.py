@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 
-from .runspec import run_name
+from ..plan.runspec import run_name
 
 
 def horizon_overrides(study: dict) -> dict:
@@ -48,7 +48,7 @@ def decide(study: dict, histories: dict, max_epochs: int) -> dict:
     """{(run key, rule index): replay decision} for every run's history and every rule.
     `histories`: {run key: metrics["history"]}; `max_epochs`: the config's own limit (a rule
     still running at the horizon is undecided unless the limit is the horizon)."""
-    from .early_stopping import replay
+    from ..core.early_stopping import replay
     return {(key, i): replay(history, r["early_stop_on"], r["patience"], r["min_delta"], max_epochs)
             for key, history in histories.items() for i, r in enumerate(rules(study))}
 

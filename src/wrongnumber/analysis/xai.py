@@ -12,9 +12,9 @@ import math
 from pathlib import Path
 
 from . import formatting as fmt
-from . import layout
-from .atomic import atomic_path, write_json
-from .runspec import run_name
+from ..plan import layout
+from ..core.atomic import atomic_path, write_json
+from ..plan.runspec import run_name
 
 
 def expand(study: dict, bases: dict[str, dict]) -> list[dict]:
@@ -42,10 +42,10 @@ def score_run(model, test, spec, options: dict, qualitative: list[int]) -> tuple
     import numpy as np
     import torch
 
-    from .cam import select_targets
-    from .cam_methods import cam_maps
-    from .data import to_model_input
-    from .explain_metrics import evaluate_methods
+    from ..core.cam import select_targets
+    from ..core.cam_methods import cam_maps
+    from ..core.data import to_model_input
+    from ..core.explain_metrics import evaluate_methods
 
     model.eval()
     scores = evaluate_methods(model, test.images, test.labels, spec, **options)
@@ -74,8 +74,8 @@ def score_folder(run: str | Path, out: str | Path, options: dict, qualitative: l
 
     import numpy as np
 
-    from . import runinfo
-    from .train import load_run
+    from ..core import runinfo
+    from ..core.train import load_run
 
     metrics, cfg, data, model = load_run(run, device, data_dir, download_root)
     out = Path(out)
@@ -144,7 +144,7 @@ def summarise(study: dict, bases: dict, score_dirs: list) -> dict:
     """Every number of the study's report section (see report_section)."""
     import numpy as np
 
-    from .explain_metrics import METRICS
+    from ..core.explain_metrics import METRICS
     from .reliability import bootstrap_mean_alpha, krippendorff_alpha_of_rankings
     from .stats import paired_across_seeds, summarize
 
@@ -244,8 +244,8 @@ def table_rows(result: dict) -> dict:
 def write(result: dict, out_dir) -> list:
     """xai.json, the tables (CSV, MD, TeX) and one methods x images grid per training variant
     (the lowest seed's run)."""
-    from .study_figures import methods_grid
-    from .table_files import write_tables
+    from ..artifacts.study_figures import methods_grid
+    from ..artifacts.table_files import write_tables
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = write_tables(table_rows(result), out)

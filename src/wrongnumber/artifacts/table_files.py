@@ -8,8 +8,8 @@ import csv
 import io
 from pathlib import Path
 
-from . import atomic
-from .formatting import MINUS
+from ..core import atomic
+from ..analysis.formatting import MINUS
 
 COLUMNS = ("quantity", "paper", "ours", "difference", "verdict", "key", "measured_as", "where")  # comparison rows
 

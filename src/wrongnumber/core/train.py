@@ -30,7 +30,7 @@ from .losses import (CLASSIFICATION_LOSSES, PAIR_LABELS, classification_loss, co
                      pair_labels, total_loss)
 from .models import MODELS, build_model
 from . import perturb
-from .runspec import DATASETS, VARIANTS
+from ..plan.runspec import DATASETS, VARIANTS
 
 EARLY_STOP_ON = tuple(MONITORS)                         # total | ce | accuracy
 SUBSETS = ("none", "train", "pooled", "test")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .atomic import write_json
+from ..core.atomic import write_json
 
 # Table 1's quantities (eval.json) and the stopping epochs (metrics.json), per run
 EVAL_KEYS = ("accuracy", "true_predictions", "false_predictions", "true_low_confidence")

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from . import atomic, layout
-from .data import FILES
+from ..core import atomic
+from ..plan import layout
+from ..core.data import FILES
 
 TRAIN_FILES = (FILES["train_images"], FILES["train_labels"])
 TEST_FILES = (FILES["test_images"], FILES["test_labels"])
@@ -70,7 +71,7 @@ def assemble_data(dataset: str, out_dir: str | Path, *, train_dir: str | Path | 
     out.mkdir(parents=True, exist_ok=True)
     (out / "SOURCES.json").unlink(missing_ok=True)
     if download_root is not None:
-        from .data import download
+        from ..core.data import download
         train_dir = test_dir = download(dataset, download_root)
         how = f"torchvision download into {shown_path(download_root)}, official SHA-256 checked"
     else:
@@ -106,7 +107,7 @@ class Run:
 
     @property
     def name(self) -> str:
-        """The run name (the variant plus its option overrides, wrongnumber.runspec)."""
+        """The run name (the variant plus its option overrides, wrongnumber.plan.runspec)."""
         return layout.run_name_of(self.run_dir)
 
     @property

@@ -21,8 +21,8 @@ import math
 import statistics
 
 from . import formatting as fmt
-from .atomic import write_json
-from .runspec import DATASETS, run_name
+from ..core.atomic import write_json
+from ..plan.runspec import DATASETS, run_name
 
 
 
@@ -388,9 +388,9 @@ def write(result: dict, out_dir) -> list:
     """readings.json (every number) and the ranking as CSV, Markdown and LaTeX."""
     from pathlib import Path
 
-    from .table_files import write_tables
+    from ..artifacts.table_files import write_tables
     out = Path(out_dir)
-    from .study_figures import readings_distances
+    from ..artifacts.study_figures import readings_distances
     paths = write_tables({"ranking": {"title": "Readings of the paper ranked by distance to its numbers",
                                       "rows": ranking_rows(result)}}, out)
     paths += readings_distances(result["entries"], out / "distances")
