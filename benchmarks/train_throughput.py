@@ -19,7 +19,7 @@ What is timed (warm-up first, never counted; the median over --repeats is report
             honours (a "mode" below) is honoured here. Batches are gathered by random index from
             a pool of real digits (tests/fixtures/mnist-mini, or --data-dir), as train() gathers
             them from its permutation.
-  validate  `wrongnumber.core.train.validate` at the same batch size: eval-mode forward, Grad-CAM and
+  validate  `wrongnumber.core.train.validation_pass` at the same batch size: eval-mode forward, Grad-CAM and
             both losses, the pass train() makes over the validation split every epoch.
   probes    `wrongnumber.core.train.probe_cams`: the 10 probe CAMs train() stores every epoch.
   evaluate  `wrongnumber.core.evaluate.test_pass`, the one batched pass of `evaluate` over the test set
@@ -82,7 +82,7 @@ from torch.utils.flop_counter import FlopCounterMode, flop_registry
 
 from wrongnumber.core import runinfo
 from wrongnumber.core.data import Split, load_dataset
-from wrongnumber.core.train import TrainConfig, build_training, probe_cams, train_step, validate
+from wrongnumber.core.train import TrainConfig, build_training, probe_cams, train_step, validation_pass
 
 try:  # one-pass evaluation; older code (the "before" baseline) evaluates in two passes
     from wrongnumber.core.evaluate import test_pass
@@ -251,7 +251,7 @@ class Case:
         """Validation, probe CAMs and the test pass, as train() and evaluate() run them."""
         n, b = len(split.labels), self.batch
         self.other["validate"].append(n / timed(
-            lambda: validate(self.model, split, self.spec, self.cfg, batch_size=max(b, 1000)), 1, device))
+            lambda: validation_pass(self.model, split, self.spec, self.cfg, batch_size=max(b, 1000)), 1, device))
         self.other["probes"].append(PROBES / timed(
             lambda: probe_cams(self.model, probes, self.spec, self.cfg), 1, device))
         self.other["evaluate"].append(n / timed(

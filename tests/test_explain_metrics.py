@@ -9,7 +9,7 @@ import torch
 from conftest import MNIST_MINI
 from wrongnumber.core.cam import grad_cam
 from wrongnumber.core.data import DATASETS, load_dataset, to_model_input
-from wrongnumber.core.explain_metrics import (METRICS, average_drop, baseline_image, complexity,
+from wrongnumber.core.explain_metrics import (METRICS, average_drop, baseline_image, map_complexity,
                                          curve_auc, energy_pointing_game, evaluate_methods,
                                          explanation_image, explanation_scores,
                                          increase_in_confidence, input_mask, l1_to_input,
@@ -65,9 +65,9 @@ def test_sparseness_and_complexity():
     assert sparseness(uniform).item() == pytest.approx(0)
     assert sparseness(half).item() == pytest.approx(1 / 2)
     assert sparseness(torch.zeros(1, 1, 2, 2)).item() == pytest.approx(0)   # no energy: uniform
-    assert complexity(one_hot).item() == pytest.approx(0)
-    assert complexity(uniform).item() == pytest.approx(math.log(4))
-    assert complexity(half).item() == pytest.approx(math.log(2))
+    assert map_complexity(one_hot).item() == pytest.approx(0)
+    assert map_complexity(uniform).item() == pytest.approx(math.log(4))
+    assert map_complexity(half).item() == pytest.approx(math.log(2))
 
 
 def test_l1_l2_to_input():

@@ -7,12 +7,16 @@ import pytest
 import yaml
 
 from conftest import BASES
-from wrongnumber.analysis.extension import backbone_plan, expand, report_section, summarise, table_rows
+from wrongnumber.analysis.extension import summarise
+from wrongnumber.artifacts.extension import report_section, table_rows
+from wrongnumber.plan import settings
+from wrongnumber.plan.extension import Settings, backbone_plan, expand
 
 ROOT = Path(__file__).parents[1]
+S = lambda section: settings.of(Settings, section)  # noqa: E731
 
 
-def merged(*names):
+def merged(*names) -> dict:
     study = {}
     for n in names:
         for k, v in yaml.safe_load((ROOT / "config" / n).read_text())["extension"].items():
@@ -23,7 +27,7 @@ def merged(*names):
 
 def test_default_study_is_six_seeds_of_every_backbone():
     study = merged("extension.yaml")
-    runs = expand(study, BASES)
+    runs = expand(S(study), BASES)
     assert {r["seed"] for r in runs} == set(range(6))
     assert {r["backbone"] for r in runs} == {"paper_cnn", "resnet18", "resnet18_noskip", "convnext",
                                              "convnext_cam14"}
@@ -34,11 +38,11 @@ def test_default_study_is_six_seeds_of_every_backbone():
 
 
 def test_per_backbone_budget_becomes_part_of_the_run_name():
-    plan = {p["backbone"]: p for p in backbone_plan({**merged("extension.yaml"), "backbones": {
-        "paper_cnn": {}, "resnet18": {"datasets": ["mnist"], "seeds": [0], "overrides": {"max_epochs": 8}}}})}
+    plan = {p["backbone"]: p for p in backbone_plan(S({**merged("extension.yaml"), "backbones": {
+        "paper_cnn": {}, "resnet18": {"datasets": ["mnist"], "seeds": [0], "overrides": {"max_epochs": 8}}}}))}
     assert plan["paper_cnn"]["seeds"] == list(range(6)) and plan["resnet18"]["seeds"] == [0]
-    runs = expand({**merged("extension.yaml"), "feature_map": {"backbones": {}}, "backbones": {
-        "resnet18": {"datasets": ["mnist"], "seeds": [0], "overrides": {"max_epochs": 8}}}}, BASES)
+    runs = expand(S({**merged("extension.yaml"), "feature_map": {"backbones": {}}, "backbones": {
+        "resnet18": {"datasets": ["mnist"], "seeds": [0], "overrides": {"max_epochs": 8}}}}), BASES)
     assert sorted(r["name"] for r in runs) == ["C+max_epochs=8", "R+max_epochs=8"]
 
 
@@ -66,7 +70,7 @@ def test_r_against_c_known_answer(tmp_path):
         # C right on all 40; R wrong on 6 of C's right ones and right on none C got wrong
         runs.append(fake_run(tmp_path, "mnist", "C", "paper_cnn", s, [True] * 40, q(0)))
         runs.append(fake_run(tmp_path, "mnist", "R", "paper_cnn", s, [True] * 34 + [False] * 6, q(1 + s / 10)))
-    result = summarise(study, BASES, runs)
+    result = summarise(S(study), BASES, runs)
     (t,) = result["r_vs_c"]
     assert [(m["b"], m["c"]) for m in t["mcnemar"]] == [(0, 6)] * 3
     assert t["mcnemar"][0]["test"] == "McNemar (exact binomial)"
@@ -94,5 +98,5 @@ def test_a_missing_run_is_named(tmp_path):
     runs = [fake_run(tmp_path, "mnist", "C", "paper_cnn", 0, [True], {"distance": 1, "l1": 0, "l2": 0,
                                                                        "ssim": 0, "energy_in_mask": 0})]
     with pytest.raises(ValueError, match="no finished run mnist/C/paper_cnn seed 1"):
-        summarise(study, BASES, runs)
+        summarise(S(study), BASES, runs)
 

@@ -2,7 +2,8 @@
 p the same way."""
 import math
 
-from wrongnumber.analysis import extension, formatting as f, readings, xai
+from wrongnumber.analysis import formatting as f
+from wrongnumber.artifacts import extension, xai
 
 
 def test_p_values_print_alike_in_cells_and_sentences():
@@ -20,6 +21,6 @@ def test_every_study_table_prints_an_underflowed_p_the_same():
 def test_mean_pm_sd():
     assert f.pm(0.41234, 0.0312, 3) == "0.412 ± 0.031"
     assert f.pm(97.5, math.nan, 2) == "97.50"
-    assert readings._pm({"mean": 97.5, "sd": 0.5, "diff": -0.25}) == "97.50 ± 0.50 (-0.25)"
+    assert f.pm_vs_paper({"mean": 97.5, "sd": 0.5, "diff": -0.25}) == "97.50 ± 0.50 (-0.25)"
     assert xai._fmt({"mean": 0.5, "sd": math.nan}) == "0.500"
     assert extension._pm({"mean": 1.0, "sd": math.nan}, 2) == "1.00 (n=1)"

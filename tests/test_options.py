@@ -1,7 +1,7 @@
 """One source for options: the config schema, TrainConfig and `wrongnumber train` agree on every
 option's name, default and allowed values, and the schema's backbone and CAM-method lists are
 the registries'. A change to one that the others miss fails here."""
-from dataclasses import asdict
+from dataclasses import MISSING, asdict, fields
 
 import pytest
 import yaml
@@ -11,6 +11,8 @@ from wrongnumber.core.cam_methods import METHODS
 from wrongnumber.cli import build_parser
 from wrongnumber.core.models import MODELS
 from wrongnumber.core.train import CHOICES, TrainConfig
+from wrongnumber.plan import settings
+from wrongnumber.plan.studies import STUDIES
 
 SCHEMA = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
 DEFS = SCHEMA["$defs"]
@@ -72,3 +74,30 @@ def test_xai_scoring_defaults_agree():
     for name in ("cam_target", "n_samples", "sample_seed", "n_steps", "baseline", "k_percent", "qualitative"):
         assert args[name].default == xai[name]["default"], name
     assert list(args["cam_target"].choices) == xai["cam_target"]["enum"]
+
+
+@pytest.mark.parametrize("key", sorted(STUDIES))
+def test_study_settings_are_the_schema_section(key):
+    """Each study's typed settings (plan/<key>.py) has one field per option of its schema section,
+    required where the schema requires it, with the schema's default where it has one."""
+    section = SCHEMA["properties"][key]
+    settings = {f.name: f for f in fields(STUDIES[key].plan.Settings)}
+    assert set(settings) == set(section["properties"])
+    for name, f in settings.items():
+        required = f.default is MISSING and f.default_factory is MISSING
+        assert required == (name in section.get("required", [])), name
+        if "default" in section["properties"][name]:
+            default = f.default if f.default is not MISSING else f.default_factory()
+            assert default == section["properties"][name]["default"], name
+
+
+def test_study_settings_name_a_bad_key():
+    with pytest.raises(ValueError, match=r"config `xai` section: unknown option\(s\) \['n_sample'\]; missing \['methods'\]"):
+        STUDIES["xai"].settings({"xai": {"datasets": ["mnist"], "backbone": "paper_cnn", "seeds": [0],
+                                         "variants": {"C": {"variant": "C"}}, "n_sample": 5}})
+
+
+def test_xai_scoring_defaults_are_the_study_settings():
+    args, defaults = xai_scores_arguments(), settings.defaults(STUDIES["xai"].plan.Settings)
+    for name in ("cam_target", "n_samples", "sample_seed", "n_steps", "baseline", "k_percent", "qualitative"):
+        assert args[name].default == defaults[name], name

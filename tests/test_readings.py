@@ -7,17 +7,20 @@ import pytest
 import yaml
 
 from conftest import BASES, short_config, train_run
-from wrongnumber.analysis.readings import (expand, paper_values, prediction_interval_half_width, readings,
-                                  report_section, score)
+from wrongnumber.analysis.readings import closer_test, paper_values, prediction_interval_half_width, score
+from wrongnumber.artifacts.readings import report_section
+from wrongnumber.plan import settings
+from wrongnumber.plan.readings import Settings, expand, r_readings
 from wrongnumber.plan.runspec import run_name
 
 ROOT = Path(__file__).parents[1]
 STUDY = yaml.safe_load((ROOT / "config" / "readings.yaml").read_text())["readings"]
+S = lambda section: settings.of(Settings, section)  # noqa: E731
 NUMBERS = yaml.safe_load((ROOT / "paper" / "reported.yaml").read_text())["numbers"]
 
 
 def test_grid_drops_the_incoherent_combination_and_dead_margins():
-    rs = readings(STUDY, BASES["mnist"])
+    rs = r_readings(S(STUDY), BASES["mnist"])
     grid = [r for r in rs if set(r) == {"cam_target", "pair_label", "cam_weights"}]
     assert len(grid) == 6  # 2 x 2 x 2 minus label x prediction_correct (2)
     assert not any(r["cam_target"] == "label" and r["pair_label"] == "prediction_correct" for r in rs)
@@ -27,13 +30,13 @@ def test_grid_drops_the_incoherent_combination_and_dead_margins():
     # prediction_correct
     assert len(rs) == 6 + 3 * 2 + 1 * 2
     assert all(r["cam_weights"] == "detached" for r in rs[6:])
-    everywhere = readings({k: v for k, v in STUDY.items() if k != "vary_around"}, BASES["mnist"])
+    everywhere = r_readings(S({k: v for k, v in STUDY.items() if k != "vary_around"}), BASES["mnist"])
     assert len(everywhere) == 6 + 6 * 2 + 2 * 2
 
 
 def test_expand_lists_every_run_once_with_the_default_reading_named_R():
     study = {k: v for k, v in STUDY.items() if k != "more_seeds"} | {"seeds": [0, 1, 2]}
-    runs = expand(study, BASES)
+    runs = expand(S(study), BASES)
     keys = [(r["dataset"], r["name"], r["seed"]) for r in runs]
     assert len(keys) == len(set(keys))
     assert ("mnist", "R", 0) in keys and ("mnist", "C", 2) in keys
@@ -47,7 +50,7 @@ def test_expand_lists_every_run_once_with_the_default_reading_named_R():
 
 def test_more_seeds_go_to_the_listed_readings_and_to_C_only():
     study = dict(STUDY, seeds=[0], more_seeds={"seeds": [1, 2], "readings": [{"cam_target": "label"}]})
-    runs = expand(study, BASES)
+    runs = expand(S(study), BASES)
     seeds = {}
     for r in runs:
         seeds.setdefault((r["dataset"], r["name"]), set()).add(r["seed"])
@@ -92,7 +95,7 @@ def small_runs(r_label_mnist):
 
 
 def test_score_known_answer():
-    result = score(small_study(), BASES, small_runs(0.98), NUMBERS)
+    result = score(S(small_study()), BASES, small_runs(0.98), NUMBERS)
     paper = paper_values(NUMBERS)
     by = {e["name"]: e for e in result["entries"]}
     r = by["R"]
@@ -125,8 +128,8 @@ def test_score_known_answer():
 
 
 def test_ranking_follows_the_distance():
-    near = score(small_study(), BASES, small_runs(0.9844), NUMBERS)  # label reading hits 98.44
-    far = score(small_study(), BASES, small_runs(0.90), NUMBERS)
+    near = score(S(small_study()), BASES, small_runs(0.9844), NUMBERS)  # label reading hits 98.44
+    far = score(S(small_study()), BASES, small_runs(0.90), NUMBERS)
     assert near["verdict"]["best_own"] == "R+cam_target=label"
     assert near["entries"][0]["own_distance"] < 0.2  # only its low-confidence share misses
     assert far["entries"][0]["name"] == "R" and far["entries"][1]["distance"] > 8
@@ -135,7 +138,7 @@ def test_ranking_follows_the_distance():
 def test_missing_run_is_named():
     runs = [r for r in small_runs(0.98) if not (r.dataset == "fashion" and r.name == "R")]
     with pytest.raises(ValueError, match="no finished run fashion/R"):
-        score(small_study(), BASES, runs, NUMBERS)
+        score(S(small_study()), BASES, runs, NUMBERS)
 
 
 def test_prediction_interval():
@@ -148,15 +151,14 @@ def test_the_default_reading_is_always_trained_and_drops_match_resolved_options(
     study = {"seeds": [0], "grid": {"cam_weights": ["differentiable"]},
              "drop": [{"when": {"cam_target": "label"}, "why": "never matches: the base is prediction"}],
              "vary": {"contrastive_weight": [0.1]}, "vary_around": [{"pair_label": "always_similar"}]}
-    names = [run_name("R", r, base) for r in readings(study, base)]
+    names = [run_name("R", r, base) for r in r_readings(S(study), base)]
     assert names[:2] == ["R", "R+cam_weights=differentiable"]  # the default is inserted first
     assert "R+contrastive_weight=0.1" in names  # vary_around matched the base's pair_label
-    gone = readings(dict(study, drop=[{"when": {"pair_label": "always_similar"}, "why": "all"}]), base)
+    gone = r_readings(S(dict(study, drop=[{"when": {"pair_label": "always_similar"}, "why": "all"}])), base)
     assert [run_name("R", r, base) for r in gone] == ["R", "R+contrastive_weight=0.1"]
 
 
 def test_clearly_closer_needs_a_significant_gain():
-    from wrongnumber.analysis.readings import closer_test
     q = lambda values: {"paper": 1.0, "values": values}
     far, near = q([-12.0, -10.0, -15.0]), q([-3.3, -3.6, -3.7])
     t = closer_test(far, near)

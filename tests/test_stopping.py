@@ -4,24 +4,27 @@ import math
 import pytest
 
 from wrongnumber.analysis import stopping
+from wrongnumber.artifacts import stopping as present
+from wrongnumber.plan import settings
+from wrongnumber.plan import stopping as plan
 from wrongnumber.artifacts.tables import load_reported
 
-STUDY = {"dataset": "mnist", "seeds": [0, 1], "horizon": 4,
+STUDY = settings.of(plan.Settings, {"dataset": "mnist", "seeds": [0, 1], "horizon": 4,
          "runs": [{"variant": "C"}, {"variant": "R", "cam_weights": "detached"}],
          "rules": {"early_stop_on": ["total", "accuracy"], "patience": [1], "min_delta": [0.0]},
-         "confidence": 0.95}
+         "confidence": 0.95})
 BASES = {"mnist": {"cam_weights": "differentiable", "max_epochs": 50, "patience": 2, "early_stop_on": "ce",
                    "min_delta": 0.001, "subset": "none", "subset_fraction": 0.15}}
 H = "early_stop_on=total+max_epochs=4+min_delta=0+patience=4"  # the horizon runs' own rule
 
 
 def test_plan_names_every_long_run():
-    runs = stopping.expand(STUDY, BASES)
+    runs = plan.expand(STUDY, BASES)
     assert [(r["name"], r["seed"]) for r in runs] == [
         (f"C+{H}", 0), (f"C+{H}", 1),
         (f"R+cam_weights=detached+{H}", 0), (f"R+cam_weights=detached+{H}", 1)]
     assert {r["reading"] for r in runs} == {"C", "R+cam_weights=detached"}
-    assert len(stopping.rules(STUDY)) == 2
+    assert len(plan.rules(STUDY)) == 2
 
 
 def history(losses, accs):
@@ -36,7 +39,7 @@ def summary(acc: float, low: int) -> dict:
 def test_score_replays_each_rule_and_compares_with_the_paper():
     """The total loss stops C at 3 (best 2) and R at 2 (best 1); accuracy stops both at 3
     (best 2). Each rule is scored on the weights of its own best epoch."""
-    runs = stopping.expand(STUDY, BASES)
+    runs = plan.expand(STUDY, BASES)
     histories = {}
     for r in runs:
         if r["variant"] == "C":
@@ -65,11 +68,11 @@ def test_score_replays_each_rule_and_compares_with_the_paper():
     assert accuracy["stopped_epochs"] == {"R": [3, 3], "C": [3, 3]} and not accuracy["r_stops_earlier"]
     assert [r["rank"] for r in result["rows"]] == [1, 2]
     assert all(math.isfinite(r["distance_pp"]) for r in result["rows"])
-    assert len(stopping.table_rows(result)) == 2
+    assert len(present.table_rows(result)) == 2
     # the report's section: the closest pair, where the config's default stands, the thresholds
     # at which both paper counts fit (sd 0 here: only the exact counts 119 / 30 fit, at 0.9)
     result["default"] = {"reading": "R+cam_weights=detached", "rule_label": "accuracy, patience 1, min_delta 0"}
-    section = stopping.report_section(result)
+    section = present.report_section(result)
     assert section["statements"][0].startswith("Closest to the paper: R+cam_weights=detached stopped by total")
     assert "ranks 2 of 2 decided pairs" in section["statements"][1]
     assert section["statements"][2].endswith(": 0.9.")
@@ -81,6 +84,6 @@ def test_report_section_names_an_undecided_default():
                         "stopped_epochs": {"R": [16], "C": [7]}}],
               "paper": {"R_stopped_epoch": 9, "C_stopped_epoch": 13}, "horizon": 16, "seeds": [0],
               "n_runs": 2, "rules": [{}], "default": {"reading": "R", "rule_label": "total, patience 3, min_delta 0"}}
-    section = stopping.report_section(result)
+    section = present.report_section(result)
     assert "is undecided: a run had not stopped by epoch 16" in section["statements"][0]
     assert "1 of 1 pairs are undecided" in section["statements"][1]

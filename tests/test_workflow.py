@@ -150,19 +150,17 @@ def test_lint_is_clean_with_every_study():
 @pytest.mark.slow
 def test_studies_share_runs_and_train_each_once():
     """The studies' DAG on the quick data: every run once, whatever how many studies ask for it."""
-    from wrongnumber.analysis import extension, readings, xai
-    from wrongnumber.plan.runspec import base_options
+    from wrongnumber.plan.studies import STUDIES
     names = ("quick.yaml", "readings.yaml", "extension.yaml", "extension-cpu.yaml", "xai.yaml")
     out = snakemake("-n", "--forceall", "--configfile", *(f"config/{n}" for n in names))
     assert out.returncode == 0, out.stdout + out.stderr
     counts = dict(re.findall(r"^(\w+)\s+(\d+)$", out.stdout, re.MULTILINE))
     config = merged("config.yaml", *names)
-    bases = {d: base_options(config, d) for d in ("mnist", "fashion")}
     keys = {(r["dataset"], r["name"], r.get("backbone", "paper_cnn"), r["seed"])
-            for m in (readings, extension, xai) for r in m.expand(config[m.__name__.split(".")[-1]], bases)}
+            for k in ("readings", "extension", "xai") for r in STUDIES[k].runs(config)}
     keys |= {(d, v, "paper_cnn", 0) for d in ("mnist", "fashion") for v in ("C", "R")}  # the tables'
     assert int(counts["train"]) == int(counts["evaluate"]) == len(keys)
-    assert int(counts["xai_scores"]) == len(xai.expand(config["xai"], bases)) == 18
+    assert int(counts["xai_scores"]) == len(STUDIES["xai"].runs(config)) == 18
     for rule in ("readings", "extension", "xai", "report"):
         assert int(counts[rule]) == 1, rule
 

@@ -14,15 +14,18 @@ from wrongnumber.core.cam import grad_cam
 from wrongnumber.core.data import load_dataset, to_model_input
 from wrongnumber.core.explain_metrics import METRICS
 from wrongnumber.core.models import PaperCNN
-from wrongnumber.analysis.xai import (answers, compare_alpha, expand, report_section, score_run,
-                             summarise)
+from wrongnumber.analysis.xai import compare_alpha, score_run, summarise
+from wrongnumber.artifacts.xai import answers, report_section
+from wrongnumber.plan import settings
+from wrongnumber.plan.xai import Settings, expand
 
 ROOT = Path(__file__).parents[1]
 STUDY = yaml.safe_load((ROOT / "config" / "xai.yaml").read_text())["xai"]
+S = lambda section: settings.of(Settings, section)  # noqa: E731
 
 
 def test_expand_names_every_training_variant():
-    names = {r["training"]: r["name"] for r in expand(STUDY, BASES)}
+    names = {r["training"]: r["name"] for r in expand(S(STUDY), BASES)}
     assert names == {"C": "C", "R": "R", "focal": "C+classification_loss=focal",
                      "perturbed": "C+perturbation=mask", "focal+R": "R+classification_loss=focal",
                      "perturbed+R": "R+perturbation=mask"}
@@ -79,7 +82,7 @@ def test_alpha_is_one_where_images_agree_and_the_comparison_says_so(tmp_path):
             run = f"results/mnist/{name}/paper_cnn/seed{seed}"
             dirs.append(write_scores(tmp_path / training / str(seed), run, seed,
                                      constructed_table(study["methods"], agree, rng)))
-    result = summarise(study, BASES, dirs)
+    result = summarise(S(study), BASES, dirs)
     focal, c = result["alpha"]["focal"], result["alpha"]["C"]
     assert focal["energy_pointing_game"]["alpha"] == pytest.approx(1.0)
     assert c["energy_pointing_game"]["alpha"] < 0.6

@@ -49,14 +49,14 @@ localrules:
 
 wildcard_constraints:
     dataset="|".join(DATASETS),
-    variant=NAME_REGEX,  # C or R, plus +option=value overrides (wrongnumber.plan.runspec)
+    run_name=NAME_REGEX,  # C or R, plus +option=value overrides (wrongnumber.plan.runspec)
     seed=r"\d+",
     backbone=r"[a-z0-9_]+",
 
 
 def runs(pattern=RUN):
-    """One path per (dataset, variant, seed), in a fixed order."""
-    return expand(pattern, dataset=DATASETS, variant=config["variants"],
+    """One path per (dataset, variant, seed), in a fixed order (a variant is a run name)."""
+    return expand(pattern, dataset=DATASETS, run_name=config["variants"],
                   backbone=config["backbone"], seed=config["seeds"])
 
 
@@ -81,10 +81,10 @@ def train_flags(wildcards):
     """Every training option as an explicit flag: the variant, the config's `train` section and
     the dataset's subset reading, with the run name's overrides applied."""
     opts = base_options(wildcards.dataset)
-    variant, overrides = parse_run_name(wildcards.variant, opts)
+    variant, overrides = parse_run_name(wildcards.run_name, opts)
     opts.update(overrides, variant=variant)
     flags = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in sorted(opts.items()))
-    run = layout.run_dir(wildcards.dataset, wildcards.variant, wildcards.backbone, wildcards.seed)
+    run = layout.run_dir(wildcards.dataset, wildcards.run_name, wildcards.backbone, wildcards.seed)
     if run in study_runs("stopping"):  # its rules are replayed on every epoch's weights
         flags += " --keep-epoch-states"
     return flags
@@ -123,8 +123,8 @@ def reported_studies():
 
 def xai_flags(wildcards):
     """The explanation study's scoring options as `wrongnumber xai-scores` flags."""
-    x = config["xai"]
-    return (f"--methods {' '.join(x['methods'])} --n-samples {x['n_samples']} "
-            f"--sample-seed {x['sample_seed']} --cam-target {x['cam_target']} --n-steps {x['n_steps']} "
-            f"--baseline {x['baseline']} --k-percent {x['k_percent']} "
-            f"--qualitative {' '.join(str(i) for i in x['qualitative'])}")
+    x = STUDIES["xai"].settings(config)
+    return (f"--methods {' '.join(x.methods)} --n-samples {x.n_samples} "
+            f"--sample-seed {x.sample_seed} --cam-target {x.cam_target} --n-steps {x.n_steps} "
+            f"--baseline {x.baseline} --k-percent {x.k_percent} "
+            f"--qualitative {' '.join(str(i) for i in x.qualitative)}")

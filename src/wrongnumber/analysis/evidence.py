@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .claims import CAM_MEASURES, SeedResult
+from .claims import SeedResult
 
 
 def probe_quality(cams: np.ndarray, images: np.ndarray) -> dict[str, np.ndarray]:

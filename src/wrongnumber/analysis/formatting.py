@@ -88,5 +88,10 @@ def pm(mean: float, sd: float, decimals: int) -> str:
     return f"{mean:.{decimals}f}" + (f" ± {sd:.{decimals}f}" if math.isfinite(sd) else "")
 
 
+def pm_vs_paper(s: dict, decimals: int = 2) -> str:
+    """A seed summary against the paper (readings.against_paper's dict): '98.40 ± 0.32 (-0.04)'."""
+    return f"{pm(s['mean'], s['sd'], decimals)} ({s['diff']:+.{decimals}f})"
+
+
 def plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"

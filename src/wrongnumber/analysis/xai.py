@@ -1,33 +1,32 @@
-"""Beyond the paper II: the CAM method family, explanation metrics and benchmark reliability.
+"""Beyond the paper II: the CAM method family, explanation metrics and benchmark reliability, scored.
 
-For every training variant of config/xai.yaml (C, R, focal loss, perturbed samples, and those
-combined with R), every CAM method of cam_methods.METHODS is scored on the same test images by
-every metric of explain_metrics.METRICS; Krippendorff's alpha (reliability.py) then says, per
-metric, how consistently the images rank the methods. `expand` lists the runs to train.
+Every run of plan/xai.py is scored (`score_folder`): every CAM method of core/cam_methods.py on
+the same test images by every metric of core/explain_metrics.py. `summarise` then gives, per
+training variant, the method x metric means and Krippendorff's alpha (reliability.py): how
+consistently the images rank the methods; artifacts/xai.py presents it.
 """
 from __future__ import annotations
 
 import json
 import math
+import time
 from pathlib import Path
 
-from . import formatting as fmt
-from ..plan import layout
+import numpy as np
+import pandas as pd
+import torch
+
+from ..core import runinfo
 from ..core.atomic import atomic_path, write_json
-from ..plan.runspec import run_name
-
-
-def expand(study: dict, bases: dict[str, dict]) -> list[dict]:
-    """Every run: {"dataset", "name", "backbone", "seed", "training"} (training = the variant's
-    display name in the config)."""
-    runs = []
-    for dataset in study["datasets"]:
-        for training, spec in study["variants"].items():
-            opts = dict(spec)
-            name = run_name(opts.pop("variant"), opts, bases[dataset])
-            runs += [{"dataset": dataset, "name": name, "backbone": study["backbone"], "seed": s,
-                      "training": training} for s in study["seeds"]]
-    return runs
+from ..core.cam import select_targets
+from ..core.cam_methods import cam_maps
+from ..core.data import to_model_input
+from ..core.explain_metrics import METRICS, evaluate_methods
+from ..core.train import load_run
+from ..plan import layout
+from ..plan.xai import Settings, expand
+from .reliability import bootstrap_mean_alpha, krippendorff_alpha_of_rankings
+from .stats import paired_across_seeds, summarize
 
 
 # ---- one trained run: every method scored by every metric on the same test images ----
@@ -39,14 +38,6 @@ def score_run(model, test, spec, options: dict, qualitative: list[int]) -> tuple
     metric, score), `image` = position in the test split. maps: the qualitative grid's inputs,
     {"images" (k, 28, 28) uint8, "labels", "indices", "methods", "maps" (methods, k, 28, 28)}.
     """
-    import numpy as np
-    import torch
-
-    from ..core.cam import select_targets
-    from ..core.cam_methods import cam_maps
-    from ..core.data import to_model_input
-    from ..core.explain_metrics import evaluate_methods
-
     model.eval()
     scores = evaluate_methods(model, test.images, test.labels, spec, **options)
     pick = torch.as_tensor(qualitative, dtype=torch.long)
@@ -70,13 +61,6 @@ def score_folder(run: str | Path, out: str | Path, options: dict, qualitative: l
     """Score a finished run folder into `out`: scores.csv.gz, maps.npz, scores.json (removed
     first, so its presence marks a finished scoring), timings.json; return scores.json's record
     and the seconds scoring took."""
-    import time
-
-    import numpy as np
-
-    from ..core import runinfo
-    from ..core.train import load_run
-
     metrics, cfg, data, model = load_run(run, device, data_dir, download_root)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -103,9 +87,8 @@ def score_folder(run: str | Path, out: str | Path, options: dict, qualitative: l
 LOCALISATION = ("energy_pointing_game", "pointing_game", "topk_iou")
 
 
-def _runs_by_training(study: dict, bases: dict, score_dirs: list) -> dict:
+def _runs_by_training(study: Settings, bases: dict, score_dirs: list) -> dict:
     """{training: [(seed, scores.json dict, long scores table, folder)]} for every run of `expand`."""
-    import pandas as pd
     found = {}
     for d in score_dirs:
         meta = json.loads((Path(d) / "scores.json").read_text())
@@ -140,16 +123,10 @@ def compare_alpha(a: dict, c: dict) -> str:
     return "overlapping"
 
 
-def summarise(study: dict, bases: dict, score_dirs: list) -> dict:
-    """Every number of the study's report section (see report_section)."""
-    import numpy as np
-
-    from ..core.explain_metrics import METRICS
-    from .reliability import bootstrap_mean_alpha, krippendorff_alpha_of_rankings
-    from .stats import paired_across_seeds, summarize
-
-    if len(study["datasets"]) != 1:
-        raise ValueError(f"xai.datasets: one dataset per study, got {study['datasets']}; its tables "
+def summarise(study: Settings, bases: dict, score_dirs: list) -> dict:
+    """Every number of the study's report section (see artifacts/xai.py's report_section)."""
+    if len(study.datasets) != 1:
+        raise ValueError(f"xai.datasets: one dataset per study, got {study.datasets}; its tables "
                          "compare methods on the same images (run the study once per dataset)")
     runs = _runs_by_training(study, bases, score_dirs)
     metas = [m for items in runs.values() for _, m, _, _ in items]
@@ -158,11 +135,11 @@ def summarise(study: dict, bases: dict, score_dirs: list) -> dict:
             if m.get(key) != metas[0].get(key):
                 raise ValueError(f"xai: {m['run']} was scored with other {key} than {metas[0]['run']}; "
                                  "rescore every run with the study's options (delete RUN/xai)")
-    methods = list(study["methods"])
-    confidence, n_boot, boot_seed = study.get("confidence", 0.95), study.get("n_boot", 1000), study.get("sample_seed", 0)
-    out = {"trainings": list(study["variants"]), "methods": methods, "metrics": METRICS,
-           "qualitative": list(study.get("qualitative", [])),
-           "variants": study["variants"], "seeds": sorted(study["seeds"]), "confidence": confidence,
+    methods = list(study.methods)
+    confidence, n_boot, boot_seed = study.confidence, study.n_boot, study.sample_seed
+    out = {"trainings": list(study.variants), "methods": methods, "metrics": METRICS,
+           "qualitative": list(study.qualitative),
+           "variants": study.variants, "seeds": sorted(study.seeds), "confidence": confidence,
            "n_boot": n_boot, "method_metric": {}, "alpha": {}, "scoring_seconds": 0.0}
     per_seed_means = {}
     for training, items in runs.items():
@@ -216,107 +193,3 @@ def summarise(study: dict, bases: dict, score_dirs: list) -> dict:
                                                 "paired": paired_across_seeds(a, c) if len(a) == len(c) else None}
         out["comparisons"][training] = {"alpha": alpha_cmp, "localisation": local}
     return out
-
-
-def _fmt(s: dict, d: int = 3) -> str:
-    return fmt.pm(s["mean"], s["sd"], d)
-
-
-def table_rows(result: dict) -> dict:
-    """{"alpha": rows, "methods_<training>": rows}: strings, for CSV/MD/TeX and the report."""
-    metrics = result["metrics"]
-    def cell(a: dict) -> str:
-        sd = f" ± {a['sd_seeds']:.3f}" if math.isfinite(a["sd_seeds"]) else ""
-        return f"{a['alpha']:.3f}{sd} [{a['lo']:.3f}, {a['hi']:.3f}]"
-    tables = {"alpha": {"title": f"Krippendorff's alpha (ordinal) of the methods' rankings, images as raters: "
-                                 f"mean ± sd over seeds [{result['confidence']:.0%} {result['interval']}]",
-                        "rows": [{"metric": f"{k} ({'higher' if metrics[k] else 'lower'} is better)",
-                                  **{t: cell(result["alpha"][t][k]) for t in result["trainings"]}}
-                                 for k in metrics]}}
-    for t in result["trainings"]:
-        tables[f"methods_{t}"] = {
-            "title": f"{t}: mean score per method and metric (mean ± sd over seeds of the per-run means)",
-            "rows": [{"method": m, **{k: _fmt(result["method_metric"][t][m][k]) for k in metrics}}
-                     for m in result["methods"]]}
-    return tables
-
-
-def write(result: dict, out_dir) -> list:
-    """xai.json, the tables (CSV, MD, TeX) and one methods x images grid per training variant
-    (the lowest seed's run)."""
-    from ..artifacts.study_figures import methods_grid
-    from ..artifacts.table_files import write_tables
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = write_tables(table_rows(result), out)
-    result["figures"] = []
-    for t in result["trainings"]:
-        png, pdf = methods_grid(Path(result["grid_dirs"][t]) / "maps.npz", f"{t}: every method on the same test images "
-                                f"(seed {result['seeds'][0]})", out / f"grid_{t}")
-        result["figures"].append({"training": t, "png": str(png), "pdf": str(pdf)})
-        paths += [png, pdf]
-    write_json(out / "xai.json", result)
-    return paths + [out / "xai.json"]
-
-
-def answers(result: dict) -> list[str]:
-    """The study's question, answered from its numbers: against the reference training (C),
-    does each modification raise alpha (intervals disjoint) and localise the maps better?"""
-    ref = result["reference"]
-    lines = [f"Alpha intervals: {result['confidence']:.0%} {result['interval']}; 'higher' and 'lower' "
-             "need disjoint intervals."]
-    n = len(result["metrics"])
-    for t, comp in result["comparisons"].items():
-        counts = {k: sum(v == k for v in comp["alpha"].values())
-                  for k in ("higher", "lower", "overlapping", "undefined")}
-        higher = [m for m, v in comp["alpha"].items() if v == "higher"]
-        lower = [m for m, v in comp["alpha"].items() if v == "lower"]
-        line = (f"{t} vs {ref}: alpha higher (intervals disjoint) on {counts['higher']} of {n} metrics"
-                + (f" ({', '.join(higher)})" if higher else "")
-                + f", lower on {counts['lower']}" + (f" ({', '.join(lower)})" if lower else "")
-                + f", intervals overlapping on {counts['overlapping']}"
-                + (f", undefined on {counts['undefined']}" if counts["undefined"] else "") + ".")
-        local = comp["localisation"].get("energy_pointing_game (grad_cam)")
-        if local:
-            p = local["paired"]
-            test = (f"; {p['t_test']['test']} across {p['n']} seeds: {fmt.p_value(p['t_test']['p_value'], 3)}"
-                    if p and math.isfinite(p["t_test"]["p_value"]) else "")
-            line += (f" Grad-CAM energy inside the digit: {_fmt(local['value'])} vs {_fmt(local['reference'])}"
-                     f"{test}.")
-        lines.append(line)
-    return lines
-
-
-def report_section(result: dict) -> dict:
-    """What the report's explanation-study section prints."""
-    tables = table_rows(result)
-    alpha = tables.pop("alpha")
-    o = result["options"]
-    local_rows = []
-    for t, comp in result["comparisons"].items():
-        for name, v in comp["localisation"].items():
-            p = v["paired"]
-            local_rows.append({"training": t, "measure": name, "value": _fmt(v["value"]),
-                               result["reference"]: _fmt(v["reference"]),
-                               "paired t-test p": fmt.p_number(p["t_test"]["p_value"]) if p and math.isfinite(p["t_test"]["p_value"]) else "n/a (fewer than 2 seeds)",
-                               "Wilcoxon p": fmt.p_number(p["wilcoxon"]["p_value"]) if p else "n/a"})
-    accuracy = result.get("accuracy", {})
-    return {
-        "answers": answers(result),
-        "accuracy": ", ".join(f"{t} {_fmt(a, 2)} %" for t, a in accuracy.items()) or "not evaluated",
-        "alpha": {"title": alpha["title"], "rows": alpha["rows"], "columns": list(alpha["rows"][0])},
-        "methods": [{"training": k.removeprefix("methods_"), "title": v["title"], "rows": v["rows"],
-                     "columns": list(v["rows"][0])} for k, v in tables.items()],
-        "localisation": {"rows": local_rows, "columns": list(local_rows[0]) if local_rows else []},
-        "figures": [{"png": f["png"], "caption": f"{f['training']}: input (top row) and the map of every method, "
-                                                 f"test images {', '.join(map(str, result['qualitative']))}"}
-                    for f in result["figures"]],
-        "trainings": ", ".join(f"{t} = {' '.join(f'{k}={v}' for k, v in spec.items())}"
-                               for t, spec in result["variants"].items()),
-        "setup": (f"{result['n_images']} test images per run (seeded draw {o['seed']}, the same for every run), "
-                  f"CAM target {o['cam_target']}, deletion/insertion with {o['n_steps']} steps to a "
-                  f"{o['baseline']} baseline, top-k IoU at {o['k_percent']:g} %; seeds {', '.join(map(str, result['seeds']))}; "
-                  f"alpha intervals from {result['n_boot']} bootstrap resamples of the images; "
-                  f"scoring took {result['scoring_seconds'] / 60:.1f} min in all"),
-        "data": "official" if result["official"] else "not the paper's data (official: false)",
-    }

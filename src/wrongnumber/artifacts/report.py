@@ -120,7 +120,7 @@ def study_sections(paths: list[Path], out_dir: Path) -> dict:
         if name not in REPORTED:
             raise ValueError(f"{path}: no report section for a study named {name!r}; "
                              f"known: {sorted(REPORTED)}")
-        section = STUDIES[name].module.report_section(json.loads(Path(path).read_text()))
+        section = STUDIES[name].artifacts.report_section(json.loads(Path(path).read_text()))
         sections[name] = _embed(section, out_dir)
     return sections
 

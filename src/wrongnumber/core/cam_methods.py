@@ -31,11 +31,6 @@ SCORE_CAM_EPS = 1e-8     # grad-cam's guard when min-max scaling Score-CAM's mas
 
 # ---- gradient weights: w(A, G) with G = dS/dA, both (B, K, h, w) ----
 
-def grad_cam_weights(acts: torch.Tensor, grads: torch.Tensor) -> torch.Tensor:
-    """Grad-CAM (Selvaraju et al. 2017, Eq. 1): w_k = mean_ij G_kij."""
-    return grads.mean(dim=(2, 3), keepdim=True)
-
-
 def grad_cam_pp_weights(acts: torch.Tensor, grads: torch.Tensor) -> torch.Tensor:
     """Grad-CAM++ (Chattopadhay et al. 2018): w_k = sum_ij alpha_kij * ReLU(G_kij) with the
     closed-form alpha of their Eq. 19 (higher derivatives as powers of the first one),
@@ -68,14 +63,15 @@ def layer_cam_weights(acts: torch.Tensor, grads: torch.Tensor) -> torch.Tensor:
     return F.relu(grads)
 
 
+# Grad-CAM itself (Selvaraju et al. 2017, Eq. 1: w_k = mean_ij G_kij) is not a weight function
+# here: `cam_raw` calls cam.grad_cam_raw, the very code training uses, so there is one Grad-CAM.
 GRADIENT_WEIGHTS = {
-    "grad_cam": grad_cam_weights,
     "grad_cam_pp": grad_cam_pp_weights,
     "xgrad_cam": xgrad_cam_weights,
     "hires_cam": hires_cam_weights,
     "layer_cam": layer_cam_weights,
 }
-METHODS = (*GRADIENT_WEIGHTS, "score_cam", "eigen_cam", "random")
+METHODS = ("grad_cam", *GRADIENT_WEIGHTS, "score_cam", "eigen_cam", "random")
 
 
 # ---- gradient-free weights ----
@@ -167,7 +163,7 @@ def cam_raw(model, images: torch.Tensor, targets: torch.Tensor, method: str = "g
         with torch.enable_grad():
             logits, feats, site = forward_with_graph(model, images)
             return grad_cam_raw(logits, feats, targets, site=site).detach()
-    acts, grads = activations_and_grads(model, images, targets, method in GRADIENT_WEIGHTS)
+    acts, grads = activations_and_grads(model, images, targets, need_grads=method in GRADIENT_WEIGHTS)
     if method == "eigen_cam":
         return eigen_cam_raw(acts)
     if method in GRADIENT_WEIGHTS:

@@ -88,7 +88,7 @@ def sparseness(maps: torch.Tensor) -> torch.Tensor:
     return ((2 * i - n - 1) * p).sum(dim=1) / n
 
 
-def complexity(maps: torch.Tensor) -> torch.Tensor:
+def map_complexity(maps: torch.Tensor) -> torch.Tensor:
     """Entropy of the map as a distribution (Bhatt et al. 2020): -sum_p q_p ln q_p with
     q = L / sum L, in nats, from 0 (one pixel) to ln(H*W) (uniform); lower is better."""
     p = _distribution(maps)
@@ -226,7 +226,7 @@ def explanation_scores(maps: torch.Tensor, x01: torch.Tensor, targets: torch.Ten
         "deletion_auc": curve_auc(curves["deletion"]),
         "insertion_auc": curve_auc(curves["insertion"]),
         "sparseness": sparseness(maps),
-        "complexity": complexity(maps),
+        "complexity": map_complexity(maps),
         "l1_to_input": l1_to_input(maps, x01),
         "l2_to_input": l2_to_input(maps, x01),
         "ssim_to_input": ssim_to_input(maps, x01, ssim_window),

@@ -225,7 +225,7 @@ def train_step(model, opt, images_u8, y, spec, cfg: TrainConfig,
                         nan_hit.to(loss.dtype), correct.to(loss.dtype)]).double()
 
 
-def validate(model, split: Split, spec, cfg: TrainConfig, batch_size: int = 1000) -> dict:
+def validation_pass(model, split: Split, spec, cfg: TrainConfig, batch_size: int = 1000) -> dict:
     """Validation losses (both terms, for either variant) and accuracy; model in eval mode."""
     model.eval()
     n = len(split.labels)
@@ -325,7 +325,7 @@ def train(cfg: TrainConfig, data: DataBundle, out_dir: str | Path, device: torch
                                spec, cfg, perturb_gen)
             seen += len(idx)
         t1 = clock(device)
-        val = validate(model, data.val, spec, cfg)
+        val = validation_pass(model, data.val, spec, cfg)
         t2 = clock(device)
         cams.append(probe_cams(model, data.probes, spec, cfg))
         t3 = clock(device)

@@ -4,8 +4,8 @@
     results/logs/<rule>/<dataset>_<run name>_<backbone>_seed<N>.log        its jobs' logs
     results/benchmarks/<rule>/<dataset>_<run name>_<backbone>_seed<N>.tsv  and benchmarks
 
-Run names are runspec.py's. The patterns hold Snakemake's wildcards, `{variant}` being the run
-name. Torch-free on purpose: the Snakefile imports it at parse time.
+Run names are runspec.py's (the variant plus any option overrides). The patterns hold
+Snakemake's wildcards. Torch-free on purpose: the Snakefile imports it at parse time.
 """
 from __future__ import annotations
 
@@ -15,14 +15,14 @@ from pathlib import Path
 from .runspec import DATASETS, NAME_REGEX
 
 ROOT = "results"
-RUN = ROOT + "/{dataset}/{variant}/{backbone}/seed{seed}"
+RUN = ROOT + "/{dataset}/{run_name}/{backbone}/seed{seed}"
 PER_RUN_KINDS = {"logs": "log", "benchmarks": "tsv"}  # folder under results/: file extension
-_STEM = "{dataset}_{variant}_{backbone}_seed{seed}"
+_STEM = "{dataset}_{run_name}_{backbone}_seed{seed}"
 _STEM_RE = re.compile(rf"^(?P<dataset>{'|'.join(DATASETS)})_(?P<rest>.+)_seed(?P<seed>\d+)\.(?P<ext>log|tsv)$")
 
 
 def run_dir(dataset: str, name: str, backbone: str, seed: int) -> str:
-    return RUN.format(dataset=dataset, variant=name, backbone=backbone, seed=seed)
+    return RUN.format(dataset=dataset, run_name=name, backbone=backbone, seed=seed)
 
 
 def log(rule: str) -> str:
@@ -67,4 +67,4 @@ def per_run_files(results: Path, backbones) -> list[tuple[Path, dict]]:
 
 
 def per_run_file_name(dataset: str, name: str, backbone: str, seed: int, ext: str) -> str:
-    return _STEM.format(dataset=dataset, variant=name, backbone=backbone, seed=seed) + f".{ext}"
+    return _STEM.format(dataset=dataset, run_name=name, backbone=backbone, seed=seed) + f".{ext}"
