@@ -172,7 +172,7 @@ def score(study: Settings, bases: dict[str, dict], runs, numbers: dict, claims: 
         found = by_name.get((dataset, name))
         if not found:
             raise ValueError(f"readings: no finished run {dataset}/{name}; every run of "
-                             "readings.expand must be trained and evaluated")
+                             "plan.readings.expand must be trained and evaluated")
         return sorted(found, key=lambda x: x.seed)
 
     entries = []
