@@ -21,15 +21,12 @@ from .plan.studies import REPORTED
 
 def cmd_train(args) -> int:
     from .core import runinfo
-    from .core.data import load_dataset
+    from .core.data import load_for_config
     from .core.train import train
 
     cfg = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)}).validate()
     device = runinfo.resolve_device(args.device)
-    data = load_dataset(cfg.dataset, data_dir=args.data_dir, download_root=args.download_root,
-                        val_fraction=cfg.val_fraction, subset=cfg.subset,
-                        subset_fraction=cfg.subset_fraction, seed=cfg.seed, device=device,
-                        normalization=cfg.normalization)
+    data = load_for_config(cfg, device, args.data_dir, args.download_root)
     print(f"train {cfg.dataset}/{cfg.variant} seed {cfg.seed} on {device}: "
           f"{len(data.train.labels)} train, {len(data.val.labels)} val images "
           f"(official data: {data.provenance['official']})", flush=True)

@@ -9,6 +9,9 @@ pass, because nothing after the CAM layer mixes images (pooling, dropout and the
 act per image; BatchNorm sits *before* the CAM layer). No hooks, no `model.eval()`, no
 per-image loop.
 
+The package's one Grad-CAM: training, validation, the probes, evaluation and the method study
+(cam_methods.cam_raw(..., "grad_cam")) all call `grad_cam_raw`.
+
 The bicubic upsampling is a fixed linear map, so it is precomputed once as a matrix: its
 forward equals `F.interpolate(..., mode="bicubic", align_corners=False)` and its backward is a
 matmul, which stays deterministic on CUDA (the native bicubic backward uses atomic adds).

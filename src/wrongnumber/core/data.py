@@ -301,6 +301,12 @@ def load_for_run(cfg, provenance: dict, device, data_dir=None, download_root=Non
     if data_dir is None and download_root is None:
         folder = provenance["folder"]
         data_dir, download_root = (folder, None) if provenance["source"] == "data_dir" else (None, folder)
+    return load_for_config(cfg, device, data_dir, download_root)
+
+
+def load_for_config(cfg, device, data_dir=None, download_root=None) -> DataBundle:
+    """The data a run with options `cfg` (a TrainConfig) trains on: its dataset, subset, split
+    and normalisation, from `data_dir` or `download_root`."""
     return load_dataset(cfg.dataset, data_dir=data_dir, download_root=download_root,
                         val_fraction=cfg.val_fraction, subset=cfg.subset,
                         subset_fraction=cfg.subset_fraction, seed=cfg.seed, device=device,
