@@ -8,9 +8,13 @@ from wrongnumber.cli import main
 RUN = "results/mnist/R/paper_cnn/seed0"
 
 
-def write(root: Path, accuracy=0.9844, stopped=9, threads=1, capability="AVX2"):
+XEON = "Intel(R) Xeon(R) Platinum 8481C CPU @ 2.70GHz"
+
+
+def write(root: Path, accuracy=0.9844, stopped=9, threads=1, capability="AVX2", cpu=XEON):
     run = root / RUN
     (run / "eval").mkdir(parents=True)
+    (run / "timings.json").write_text(json.dumps({"device_name": f"{cpu} ({threads} threads)"}))
     (run / "metrics.json").write_text(json.dumps({
         "stopped_epoch": stopped, "best_epoch": stopped - 3, "threads": threads, "device": "cpu",
         "versions": {"torch": "2.14.1", "cpu_capability": capability}}))
@@ -23,7 +27,8 @@ def test_equal_numbers_pass_bit_for_bit(tmp_path, capsys):
     write(tmp_path / "ref"), write(tmp_path / "new")
     assert main(["check-reference", "--reference", str(tmp_path / "ref"), "--results",
                  str(tmp_path / "new"), "--runs", RUN]) == 0
-    assert "6 numbers checked" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "6 numbers checked" in out and "bit for bit" in out
 
 
 def test_a_moved_number_fails_and_is_named(tmp_path, capsys):
@@ -44,6 +49,21 @@ def test_another_cpu_is_held_to_the_tolerance(tmp_path, capsys):
                  str(tmp_path / "far"), "--runs", RUN]) == 1
 
 
+def test_another_cpu_model_or_none_recorded_is_held_to_the_tolerance(tmp_path, capsys):
+    """Same instruction set, another vendor: not bit for bit. A reference that recorded only the
+    architecture cannot promise bits either; equal numbers are still said to be equal."""
+    write(tmp_path / "ref", cpu="x86_64"), write(tmp_path / "new")
+    assert main(["check-reference", "--reference", str(tmp_path / "ref"), "--results",
+                 str(tmp_path / "new"), "--runs", RUN]) == 0
+    out = capsys.readouterr().out
+    assert "within tolerance only" in out and "the reference records no cpu" in out
+    assert "every number is nevertheless equal to the bit" in out
+    write(tmp_path / "amd", stopped=12, cpu="AMD EPYC")  # 3 epochs later: within another seed
+    assert main(["check-reference", "--reference", str(tmp_path / "new"), "--results",
+                 str(tmp_path / "amd"), "--runs", RUN]) == 0
+    assert f"cpu {XEON} -> AMD EPYC" in capsys.readouterr().out
+
+
 def test_freeze_keeps_results_but_no_models_and_refuses_an_unfinished_run(tmp_path):
     import pytest
 
@@ -60,9 +80,9 @@ def test_freeze_keeps_results_but_no_models_and_refuses_an_unfinished_run(tmp_pa
     assert main(["freeze-reference", "--root", str(root), "--out", str(tmp_path / "ref"), "--commit", "abc"]) == 0
     kept = sorted(str(p.relative_to(tmp_path / "ref")) for p in (tmp_path / "ref").rglob("*") if p.is_file())
     assert kept == ["SOURCE.json", "results/config.json", f"{RUN}/eval/eval.json", f"{RUN}/metrics.json",
-                    "results/report/index.html"]
+                    f"{RUN}/timings.json", "results/report/index.html"]
     source = json.loads((tmp_path / "ref/SOURCE.json").read_text())
-    assert source["commit"] == "abc" and source["files"] == 4
+    assert source["commit"] == "abc" and source["files"] == 5
     # the frozen copy is a reference check-reference reads
     assert main(["check-reference", "--reference", str(tmp_path / "ref"), "--results", str(root),
                  "--runs", RUN]) == 0

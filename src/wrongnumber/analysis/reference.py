@@ -2,11 +2,12 @@
 
 CI trains the paper's MNIST config for one seed and compares every Table 1 number of R and C,
 and the epochs they stopped at, with the reference for that seed. CPU training is deterministic
-for a given torch build, CPU instruction set (torch's `cpu_capability`) and thread count, so
-when all of them match the reference's the numbers must be equal, to the bit. When one differs
-(another CPU generation, another thread count) the kernels sum in another order, the runs drift
-apart and only closeness can be asked: within TOLERANCE, about the reference's seed-to-seed
-spread. Torch-free.
+for a given torch build, CPU model, instruction set (torch's `cpu_capability`) and thread
+count, so when all of them match the reference's the numbers must be equal, to the bit. When
+one differs or is not recorded (another CPU: an AMD and an Intel AVX-512 machine train seed 0
+to different bits; another thread count) the kernels sum in another order, the runs drift apart
+and only closeness can be asked: within TOLERANCE, about the reference's seed-to-seed spread.
+Torch-free.
 """
 from __future__ import annotations
 
@@ -18,8 +19,11 @@ from ..core.atomic import write_json
 # Table 1's quantities (eval.json) and the stopping epochs (metrics.json), per run
 EVAL_KEYS = ("accuracy", "true_predictions", "false_predictions", "true_low_confidence")
 METRICS_KEYS = ("stopped_epoch", "best_epoch")
-# What must match for bit equality: the software, the instruction set, the threads, the device.
-ENVIRONMENT = ("torch", "cpu_capability", "threads", "device")
+# What must match for bit equality: the software, the CPU model and its instruction set, the
+# threads, the device. The CPU model is timings.json's device_name; a reference that recorded
+# only the architecture ("x86_64 (1 threads)", before 2026-12-02) has none.
+ENVIRONMENT = ("torch", "cpu", "cpu_capability", "threads", "device")
+BARE_ARCHITECTURES = ("", "x86_64", "aarch64", "arm64", "i386", "i686")
 # When the environment differs the run drifts like another seed would, so the tolerances are
 # the reference's seed-to-seed spread on MNIST (paper/regenerated, seeds 0-2: accuracy within
 # 0.63 pp, predictions within 63 images, low-confidence counts within 30, stopping epochs
@@ -34,7 +38,10 @@ def _run_record(run: Path) -> dict:
     ev = json.loads((run / "eval" / "eval.json").read_text())
     numbers = {k: ev[k] for k in EVAL_KEYS} | {k: metrics[k] for k in METRICS_KEYS}
     numbers["accuracy"] = 100 * numbers["accuracy"]
-    env = {"torch": metrics["versions"]["torch"],
+    timings = run / "timings.json"
+    cpu = json.loads(timings.read_text()).get("device_name", "") if timings.is_file() else ""
+    cpu = cpu.rsplit(" (", 1)[0] if cpu.endswith(" threads)") else cpu
+    env = {"torch": metrics["versions"]["torch"], "cpu": None if cpu in BARE_ARCHITECTURES else cpu,
            "cpu_capability": metrics["versions"].get("cpu_capability"),
            "threads": metrics.get("threads"), "device": metrics["device"]}
     return {"numbers": numbers, "environment": env}
@@ -47,11 +54,13 @@ def compare(reference: str | Path, results: str | Path, runs: list[str]) -> dict
     moved, checked, exact, why = [], 0, True, []
     for run in runs:
         ref, got = _run_record(Path(reference) / run), _run_record(Path(results) / run)
-        differs = [k for k in ENVIRONMENT if ref["environment"][k] != got["environment"][k]]
+        differs = [k for k in ENVIRONMENT if ref["environment"][k] != got["environment"][k]
+                   or ref["environment"][k] is None]  # unrecorded: equality cannot be asked for
         if differs:
             exact = False
-            why.append(f"{run}: " + ", ".join(f"{k} {ref['environment'][k]} -> {got['environment'][k]}"
-                                              for k in differs))
+            why.append(f"{run}: " + ", ".join(
+                f"{k} {ref['environment'][k]} -> {got['environment'][k]}" if ref["environment"][k] is not None
+                else f"the reference records no {k}" for k in differs))
         for key, want in ref["numbers"].items():
             have = got["numbers"][key]
             checked += 1
@@ -59,11 +68,12 @@ def compare(reference: str | Path, results: str | Path, runs: list[str]) -> dict
                 moved.append((run, key, want, have))
     if exact:
         failures = moved
-        verdict = "bit for bit: same torch, CPU instruction set, threads and device as the reference"
+        verdict = "bit for bit: same torch, CPU model, instruction set, threads and device as the reference"
     else:
         failures = [m for m in moved if abs(m[3] - m[2]) > TOLERANCE[m[1]]]
         verdict = ("within tolerance only, because " + "; ".join(why)
-                   + f" (tolerances: {', '.join(f'{k} {v}' for k, v in TOLERANCE.items())})")
+                   + f" (tolerances: {', '.join(f'{k} {v}' for k, v in TOLERANCE.items())})"
+                   + ("; every number is nevertheless equal to the bit" if not moved else ""))
     return {"exact": exact, "verdict": verdict, "moved": moved, "failures": failures,
             "checked": checked}
 
