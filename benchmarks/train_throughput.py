@@ -382,7 +382,7 @@ def run_device(device: torch.device, args, pool_cpu: Split, spec) -> dict:
     return {
         "device": device.type,
         "device_name": (runinfo.device_name(device) if device.type == "cuda"
-                        else f"{_cpu_model()}, {torch.get_num_threads()} thread(s)"),
+                        else f"{runinfo.cpu_model()}, {torch.get_num_threads()} thread(s)"),
         "threads": torch.get_num_threads(), "load_average_before": load_before,
         "load_average_after": load_after, "modes": modes,
         "flops": {f"{k}/{b}": {n: v for n, v in counts[k, b].items() if n != "calls"}
@@ -542,7 +542,7 @@ def main(argv=None) -> int:
         "epoch_model": {"train": TRAIN_IMAGES, "validate": VAL_IMAGES, "probes": PROBES,
                         "evaluate": TEST_IMAGES},
         "modes": MODES, "versions": runinfo.versions(), "git_commit": runinfo.git_commit(),
-        "platform": platform.platform(), "cpu": _cpu_model(), "cpu_count": os.cpu_count(),
+        "platform": platform.platform(), "cpu": runinfo.cpu_model(), "cpu_count": os.cpu_count(),
         "in_container": runinfo.in_container(),
         "environment": {k: os.environ.get(k) for k in ENV_KNOBS},
         "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "results": results,
@@ -552,16 +552,6 @@ def main(argv=None) -> int:
     Path(args.out).with_suffix(".md").write_text(markdown(record))
     print(f"\nwrote {args.out} and {Path(args.out).with_suffix('.md')}")
     return 0
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 if __name__ == "__main__":

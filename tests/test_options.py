@@ -11,7 +11,6 @@ from wrongnumber.core.cam_methods import METHODS
 from wrongnumber.cli import build_parser
 from wrongnumber.core.models import MODELS
 from wrongnumber.core.train import CHOICES, TrainConfig
-from wrongnumber.plan import settings
 from wrongnumber.plan.studies import STUDIES
 
 SCHEMA = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
@@ -96,8 +95,3 @@ def test_study_settings_name_a_bad_key():
         STUDIES["xai"].settings({"xai": {"datasets": ["mnist"], "backbone": "paper_cnn", "seeds": [0],
                                          "variants": {"C": {"variant": "C"}}, "n_sample": 5}})
 
-
-def test_xai_scoring_defaults_are_the_study_settings():
-    args, defaults = xai_scores_arguments(), settings.defaults(STUDIES["xai"].plan.Settings)
-    for name in ("cam_target", "n_samples", "sample_seed", "n_steps", "baseline", "k_percent", "qualitative"):
-        assert args[name].default == defaults[name], name

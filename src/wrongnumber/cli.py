@@ -9,7 +9,6 @@ import argparse
 import sys
 from dataclasses import fields
 from pathlib import Path
-from types import SimpleNamespace
 
 from .core.evaluate import LOW_CONFIDENCE
 from .core.train import EARLY_STOP_ON, TrainConfig
@@ -291,14 +290,14 @@ def args_xai_scores(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, help="folder for scores.csv.gz, maps.npz, scores.json")
     add_data_source(p, required=False)
     p.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
-    d = SimpleNamespace(**settings.defaults(xai.Settings))  # the xai study's own (plan/xai.py)
-    p.add_argument("--n-samples", type=int, default=d.n_samples, help="test images scored (seeded draw)")
-    p.add_argument("--sample-seed", type=int, default=d.sample_seed, help="seeds the image draw and the random baseline")
-    p.add_argument("--cam-target", default=d.cam_target, choices=("label", "prediction"))
-    p.add_argument("--n-steps", type=int, default=d.n_steps, help="deletion/insertion steps")
-    p.add_argument("--baseline", default=d.baseline, type=baseline, help="black | blur | a grey level in [0, 1]")
-    p.add_argument("--k-percent", type=float, default=d.k_percent, help="share of pixels of the top-k IoU")
-    p.add_argument("--qualitative", type=int, nargs="*", default=d.qualitative,
+    d = settings.defaults(xai.Settings)  # the xai study's own (plan/xai.py)
+    p.add_argument("--n-samples", type=int, default=d["n_samples"], help="test images scored (seeded draw)")
+    p.add_argument("--sample-seed", type=int, default=d["sample_seed"], help="seeds the image draw and the random baseline")
+    p.add_argument("--cam-target", default=d["cam_target"], choices=("label", "prediction"))
+    p.add_argument("--n-steps", type=int, default=d["n_steps"], help="deletion/insertion steps")
+    p.add_argument("--baseline", default=d["baseline"], type=baseline, help="black | blur | a grey level in [0, 1]")
+    p.add_argument("--k-percent", type=float, default=d["k_percent"], help="share of pixels of the top-k IoU")
+    p.add_argument("--qualitative", type=int, nargs="*", default=d["qualitative"],
                    help="test images whose maps are kept for the qualitative grid")
     add_device(p)
 

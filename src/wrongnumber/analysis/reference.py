@@ -20,10 +20,9 @@ from ..core.atomic import write_json
 EVAL_KEYS = ("accuracy", "true_predictions", "false_predictions", "true_low_confidence")
 METRICS_KEYS = ("stopped_epoch", "best_epoch")
 # What must match for bit equality: the software, the CPU model and its instruction set, the
-# threads, the device. The CPU model is timings.json's device_name; a reference that recorded
-# only the architecture ("x86_64 (1 threads)", before 2026-12-02) has none.
+# threads, the device. The CPU model is timings.json's `cpu` (recorded since 2026-12-02: the
+# committed reference has none).
 ENVIRONMENT = ("torch", "cpu", "cpu_capability", "threads", "device")
-BARE_ARCHITECTURES = ("", "x86_64", "aarch64", "arm64", "i386", "i686")
 # When the environment differs the run drifts like another seed would, so the tolerances are
 # the reference's seed-to-seed spread on MNIST (paper/regenerated, seeds 0-2: accuracy within
 # 0.63 pp, predictions within 63 images, low-confidence counts within 30, stopping epochs
@@ -39,9 +38,8 @@ def _run_record(run: Path) -> dict:
     numbers = {k: ev[k] for k in EVAL_KEYS} | {k: metrics[k] for k in METRICS_KEYS}
     numbers["accuracy"] = 100 * numbers["accuracy"]
     timings = run / "timings.json"
-    cpu = json.loads(timings.read_text()).get("device_name", "") if timings.is_file() else ""
-    cpu = cpu.rsplit(" (", 1)[0] if cpu.endswith(" threads)") else cpu
-    env = {"torch": metrics["versions"]["torch"], "cpu": None if cpu in BARE_ARCHITECTURES else cpu,
+    cpu = json.loads(timings.read_text()).get("cpu") if timings.is_file() else None
+    env = {"torch": metrics["versions"]["torch"], "cpu": cpu,
            "cpu_capability": metrics["versions"].get("cpu_capability"),
            "threads": metrics.get("threads"), "device": metrics["device"]}
     return {"numbers": numbers, "environment": env}

@@ -377,7 +377,7 @@ def write_run(out: Path, cfg, data, model, history, epoch_seconds, phases, cams,
                             indices=data.probes.indices.cpu().numpy(),
                             cams=np.stack(cams), epochs=np.arange(1, len(cams) + 1))
     write_json(out / "timings.json", {
-        "device": device.type, "device_name": runinfo.device_name(device),
+        "device": device.type, "device_name": runinfo.device_name(device), "cpu": runinfo.cpu_model(),
         "in_container": runinfo.in_container(), "container": runinfo.container(),
         "slurm_job_id": os.environ.get("SLURM_JOB_ID"), "epoch_seconds": epoch_seconds,
         "epoch_phases": phases,

@@ -13,10 +13,8 @@ from typing import Mapping, TypeVar
 T = TypeVar("T")
 
 
-def of(cls: type[T], section: Mapping | T) -> T:
-    """`cls` from a config section (a dict as the workflow's config holds it), or `section` itself."""
-    if isinstance(section, cls):
-        return section
+def of(cls: type[T], section: Mapping) -> T:
+    """`cls` from a config section (a dict as the workflow's config holds it)."""
     names = [f.name for f in fields(cls)]
     unknown = sorted(set(section) - set(names))
     missing = [f.name for f in fields(cls) if f.name not in section
