@@ -119,3 +119,64 @@ def test_describe_names_the_test_and_its_p_value():
     assert line == "McNemar (exact binomial): b = 10, c = 2, p = 0.03857"
     line = describe(paired_across_seeds(SLEEP_1, SLEEP_2)["t_test"])
     assert line == "paired t-test (scipy.stats.ttest_rel): statistic = -4.062, p = 0.002833"
+
+
+# ---- deciding a claim: Holm, t against a value, TOST, power ----
+
+from wrongnumber.analysis.stats import holm, mcnemar_counts, power_t, power_tost, seeds_needed, t_against, tost  # noqa: E402
+
+
+def test_holm_hand_worked():
+    # sorted: 0.005 <= 0.05/4, 0.01 <= 0.05/3, 0.03 > 0.05/2 -> stop: 0.03 and 0.04 stay
+    h = holm([0.01, 0.04, 0.03, 0.005])
+    assert [x["rejected"] for x in h] == [True, False, False, True]
+    assert [x["rank"] for x in h] == [2, 4, 3, 1]
+    assert h[0]["level"] == pytest.approx(0.05 / 3) and h[1]["level"] == pytest.approx(0.05)
+    # step-down: a later p below its own level is not rejected once one above failed
+    assert [x["rejected"] for x in holm([0.03, 0.04, 0.001])] == [False, False, True]
+    assert [x["rejected"] for x in holm([float("nan"), 0.001])] == [False, True]  # untestable = p 1
+
+
+def test_t_against_matches_scipy_and_the_textbook_sleep_data():
+    d = np.subtract(SLEEP_1, SLEEP_2)
+    r = t_against(d)
+    assert r["t"] == pytest.approx(-4.0621, abs=1e-4) and r["p_two_sided"] == pytest.approx(0.002833, abs=1e-6)
+    assert r["p_less"] == pytest.approx(0.002833 / 2, abs=1e-6)
+    shifted = t_against(d, -1.0)
+    assert shifted["p_two_sided"] == pytest.approx(sps.ttest_1samp(d, -1.0).pvalue)
+    assert t_against([1.0, 1.0, 1.0])["p_greater"] == 0.0 and t_against([0, 0, 0])["p_two_sided"] == 1.0
+
+
+def test_tost_known_cases():
+    rng = np.random.default_rng(0)
+    tight = 0.2 + rng.normal(0, 0.05, 6)  # well inside +-1
+    far = 3.0 + rng.normal(0, 0.05, 6)    # well beyond +1
+    assert tost(tight, 1.0)["p_equivalent"] < 1e-6 and tost(tight, 1.0)["p_beyond"] == pytest.approx(1.0, abs=1e-6)
+    assert tost(far, 1.0)["p_beyond"] < 1e-6 and tost(far, 1.0)["p_equivalent"] > 0.99
+    # TOST p = the larger one-sided p: here the upper bound's
+    d = np.array([0.5, 0.9, 0.7, 0.6, 0.8, 0.4])
+    upper = sps.ttest_1samp(d, 1.0, alternative="less").pvalue
+    assert tost(d, 1.0)["p_equivalent"] == pytest.approx(upper)
+
+
+def test_power_matches_textbook_sample_sizes_and_simulation():
+    # one-sample t, two-sided alpha 0.05, 80 % power: d = 0.5 needs 34, d = 1.0 needs 10 (Cohen; G*Power)
+    assert seeds_needed(lambda n: power_t(0.5, n, 0.05)) == 34
+    assert seeds_needed(lambda n: power_t(1.0, n, 0.05)) == 10
+    assert seeds_needed(lambda n: power_t(0.0, n, 0.05)) is None
+    rng = np.random.default_rng(1)
+    sims = rng.normal(0.8, 1.0, (20_000, 8))
+    hit = np.mean([abs(sps.ttest_1samp(x, 0).statistic) > sps.t.ppf(0.975, 7) for x in sims[:4000]])
+    assert power_t(0.8, 8, 0.05) == pytest.approx(hit, abs=0.03)
+    # TOST: simulated rejections of both one-sided tests at 0.05
+    x = rng.normal(0.2, 0.5, (4000, 10))
+    m, se = x.mean(1), x.std(1, ddof=1) / np.sqrt(10)
+    tc = sps.t.ppf(0.95, 9)
+    sim = np.mean(((m + 1) / se > tc) & ((m - 1) / se < -tc))
+    assert power_tost(0.2, 0.5, 1.0, 10, 0.05) == pytest.approx(sim, abs=0.03)
+
+
+def test_mcnemar_from_counts_equals_from_correctness():
+    a, b = correctness(30, 12)
+    full, counts = mcnemar(a, b), mcnemar_counts(30, 12)
+    assert {k: full[k] for k in counts} == counts

@@ -52,6 +52,15 @@ def _bool_pair(a, b) -> tuple[np.ndarray, np.ndarray]:
 
 
 def mcnemar(correct_a, correct_b, exact_below: int = MCNEMAR_EXACT_BELOW) -> dict:
+    """McNemar's test from per-sample correctness; see `mcnemar_counts`."""
+    a, b_ = _bool_pair(correct_a, correct_b)
+    out = mcnemar_counts(int(np.sum(a & ~b_)), int(np.sum(~a & b_)), exact_below)
+    out.update(n=int(a.size), accuracy_a=float(a.mean()) if a.size else math.nan,
+               accuracy_b=float(b_.mean()) if a.size else math.nan)
+    return out
+
+
+def mcnemar_counts(b: int, c: int, exact_below: int = MCNEMAR_EXACT_BELOW) -> dict:
     """McNemar's test of two models' per-sample correctness on the same test images.
 
     b = images model A gets right and model B wrong, c = the reverse. Under the null (equal
@@ -62,13 +71,12 @@ def mcnemar(correct_a, correct_b, exact_below: int = MCNEMAR_EXACT_BELOW) -> dic
     * otherwise: chi-square with continuity correction, (|b - c| - 1)^2 / (b + c) on 1 degree
       of freedom (scipy.stats.chi2).
 
-    With no discordant images the models agree everywhere: p = 1.
+    With no discordant images the models agree everywhere: p = 1. Only b and c matter, so the
+    test is recomputable from the two counts alone (claims.json keeps them per seed).
     """
-    a, b_ = _bool_pair(correct_a, correct_b)
-    b, c = int(np.sum(a & ~b_)), int(np.sum(~a & b_))
+    b, c = int(b), int(c)
     n_disc = b + c
-    out = {"n": int(a.size), "accuracy_a": float(a.mean()) if a.size else math.nan,
-           "accuracy_b": float(b_.mean()) if a.size else math.nan, "b": b, "c": c, "note": None}
+    out = {"b": b, "c": c, "note": None}
     if n_disc < exact_below:
         out["test"] = "McNemar (exact binomial)"
         out["statistic"] = float(min(b, c))
@@ -136,3 +144,92 @@ def describe(result: dict) -> str:
               else f"statistic = {result['statistic']:.4g}")
     note = f" ({result['note']})" if result["note"] else ""
     return f"{result['test']}: {counts}, p = {result['p_value']:.4g}{note}"
+
+
+# ---- deciding a claim: Holm, tests against a reference value, TOST, power ----
+
+def holm(p_values, alpha: float = SIGNIFICANCE) -> list[dict]:
+    """Holm's step-down procedure over one family: for each p (input order) its rank (1 =
+    smallest), its level alpha / (m - rank + 1) and whether it is rejected. Sorted ascending,
+    the k-th is rejected when it and every smaller p are below their levels (ties: input order)."""
+    p = [1.0 if (x is None or not math.isfinite(x)) else float(x) for x in p_values]
+    m = len(p)
+    order = sorted(range(m), key=lambda i: (p[i], i))
+    out, still = [None] * m, True
+    for k, i in enumerate(order, 1):
+        level = alpha / (m - k + 1)
+        still = still and p[i] <= level
+        out[i] = {"p_value": p[i], "rank": k, "level": level, "rejected": still}
+    return out
+
+
+def t_against(d, value: float = 0.0) -> dict:
+    """One-sample t-test of the per-seed values d against `value` (paired differences: R - C
+    of each seed against 0): n, mean, sd, t, df and the p-values two-sided, `greater` (mean >
+    value) and `less`. Zero spread: t is +-inf (p 0 on that side) or 0/0 (p 1)."""
+    d = np.asarray(d, dtype=np.float64).ravel()
+    n = int(d.size)
+    out = {"n": n, "mean": float(d.mean()) if n else math.nan,
+           "sd": float(d.std(ddof=1)) if n > 1 else math.nan, "value": float(value), "df": n - 1}
+    if n < 2:
+        return {**out, "t": math.nan, "p_two_sided": math.nan, "p_greater": math.nan, "p_less": math.nan}
+    diff, sd = out["mean"] - value, out["sd"]
+    if sd == 0 or np.all(d == d[0]):  # scipy would divide by a rounding-noise variance
+        t = math.copysign(math.inf, diff) if diff else math.nan
+        up = 0.0 if diff > 0 else 1.0
+        lo = 0.0 if diff < 0 else 1.0
+        return {**out, "t": t, "p_two_sided": min(1.0, 2 * min(up, lo)), "p_greater": up, "p_less": lo}
+    t = diff / (sd / math.sqrt(n))
+    up, lo = float(stats.t.sf(t, n - 1)), float(stats.t.cdf(t, n - 1))
+    return {**out, "t": float(t), "p_two_sided": min(1.0, 2 * min(up, lo)), "p_greater": up, "p_less": lo}
+
+
+def tost(d, margin: float) -> dict:
+    """Two one-sided tests of equivalence of the per-seed values d within +-margin:
+    `p_equivalent` = max(p(mean > -margin), p(mean < +margin)); `p_beyond` = twice the smaller of
+    p(mean > +margin) and p(mean < -margin) (the opposite: a difference beyond the margin, on
+    whichever side)."""
+    lower, upper = t_against(d, -margin), t_against(d, margin)
+    out = {"n": lower["n"], "mean": lower["mean"], "sd": lower["sd"], "margin": float(margin)}
+    if lower["n"] < 2:
+        return {**out, "p_equivalent": math.nan, "p_beyond": math.nan}
+    return {**out, "p_equivalent": max(lower["p_greater"], upper["p_less"]),
+            "p_beyond": min(1.0, 2 * min(upper["p_greater"], lower["p_less"]))}
+
+
+def power_t(effect: float, n: int, alpha: float) -> float:
+    """Power of the two-sided one-sample (paired) t-test at level alpha with n seeds when the true
+    mean / sd is `effect`: P(|T'| > t(1 - alpha/2, n - 1)), T' noncentral t with nc effect*sqrt(n)."""
+    if n < 2:
+        return 0.0
+    df, nc = n - 1, effect * math.sqrt(n)
+    tc = float(stats.t.ppf(1 - alpha / 2, df))
+    return float(stats.nct.sf(tc, df, nc) + stats.nct.cdf(-tc, df, nc))
+
+
+def power_tost(mean: float, sd: float, margin: float, n: int, alpha: float) -> float:
+    """Power of TOST at level alpha with n seeds, true mean and sd: the usual bound
+    P(T'_upper < -t) - P(T'_lower <= t), t = t(1 - alpha, n - 1) (0 when negative)."""
+    if n < 2 or sd <= 0:
+        return float(abs(mean) < margin) if n >= 2 else 0.0
+    df, se = n - 1, sd / math.sqrt(n)
+    tc = float(stats.t.ppf(1 - alpha, df))
+    p = stats.nct.cdf(-tc, df, (mean - margin) / se) - stats.nct.cdf(tc, df, (mean + margin) / se)
+    return max(0.0, float(p))
+
+
+def seeds_needed(power_at, target: float = 0.8, start: int = 2, limit: int = 1000) -> int | None:
+    """The smallest n in [start, limit] with power_at(n) >= target, or None (not within limit)."""
+    def enough(n: int) -> bool:  # scipy's noncentral t can return NaN far in the tail: power ~ 1 there
+        p = power_at(n)
+        return bool(p >= target or math.isnan(p))
+    hi = start
+    while not enough(hi):  # power grows with n for these tests: double, then bisect
+        if hi >= limit:
+            return None
+        hi = min(2 * hi, limit)
+    lo = max(start, hi // 2)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if enough(mid) else (mid + 1, hi)
+    return lo
