@@ -75,6 +75,7 @@ import time
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+import wrongnumber  # noqa: F401  first: the numerics ($WRONGNUMBER_NUMERICS) apply before torch loads
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_map

@@ -1,6 +1,8 @@
 """Shared fixtures: the committed real-digit fixture and short real trainings on it."""
 from pathlib import Path
 
+import wrongnumber  # noqa: F401  first: it applies the numerics before torch loads (plan/numerics.py)
+
 import pytest
 import torch
 import yaml

@@ -1,68 +1,88 @@
-"""check-reference: equal numbers pass, a moved number fails naming it, another environment
-falls back to the stated tolerance."""
+"""check-reference: under portable numerics equal numbers pass bit for bit on any CPU model and
+any moved number fails; under native numerics another CPU falls back to the stated tolerance,
+which still fails a run that trained R into C; a run with other options always fails."""
 import json
 from pathlib import Path
 
 from wrongnumber.cli import main
 
 RUN = "results/mnist/R/paper_cnn/seed0"
-
-
 XEON = "Intel(R) Xeon(R) Platinum 8481C CPU @ 2.70GHz"
+PINS = {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_CBWR": "COMPATIBLE"}
+# seed 0 of the 2026-12-02 reference (paper/regenerated): R and C at their restored epochs
+R0 = {"accuracy": 0.9842, "stopped": 6, "best": 4, "val_contrastive": 18.49, "low": 119}
+C0 = {"accuracy": 0.9927, "stopped": 12, "best": 10, "val_contrastive": 47.15, "low": 30}
 
 
-def write(root: Path, accuracy=0.9844, stopped=9, threads=1, capability="AVX2", cpu=XEON):
-    run = root / RUN
-    (run / "eval").mkdir(parents=True)
-    (run / "timings.json").write_text(json.dumps({"device_name": f"{cpu or 'x86_64'} ({threads} threads)"}
-                                                 | ({"cpu": cpu} if cpu else {})))
-    (run / "metrics.json").write_text(json.dumps({
-        "stopped_epoch": stopped, "best_epoch": stopped - 3, "threads": threads, "device": "cpu",
-        "versions": {"torch": "2.14.1", "cpu_capability": capability}}))
-    (run / "eval" / "eval.json").write_text(json.dumps({
-        "accuracy": accuracy, "true_predictions": round(accuracy * 10_000),
-        "false_predictions": 10_000 - round(accuracy * 10_000), "true_low_confidence": 119}))
+def write(root: Path, run=R0, numerics="portable", threads=1, capability="AVX2", cpu=XEON,
+          variant="R", **moved):
+    run = run | moved
+    folder = root / RUN
+    (folder / "eval").mkdir(parents=True)
+    (folder / "timings.json").write_text(json.dumps({"cpu": cpu}))
+    history = [{"epoch": e, "val_contrastive": run["val_contrastive"] + (e != run["best"])}
+               for e in range(1, run["stopped"] + 1)]
+    (folder / "metrics.json").write_text(json.dumps({
+        "config": {"variant": variant, "seed": 0}, "history": history,
+        "stopped_epoch": run["stopped"], "best_epoch": run["best"], "threads": threads, "device": "cpu",
+        "versions": {"torch": "2.14.1", "cpu_capability": capability},
+        "numerics": {"mode": numerics, "cpu": cpu, "env": PINS if numerics == "portable" else {}}}))
+    n_true = round(run["accuracy"] * 10_000)
+    (folder / "eval" / "eval.json").write_text(json.dumps({
+        "accuracy": run["accuracy"], "true_predictions": n_true, "false_predictions": 10_000 - n_true,
+        "true_low_confidence": run["low"]}))
 
 
-def test_equal_numbers_pass_bit_for_bit(tmp_path, capsys):
-    write(tmp_path / "ref"), write(tmp_path / "new")
-    assert main(["check-reference", "--reference", str(tmp_path / "ref"), "--results",
-                 str(tmp_path / "new"), "--runs", RUN]) == 0
+def check(tmp_path, ref="ref", new="new") -> int:
+    return main(["check-reference", "--reference", str(tmp_path / ref), "--results", str(tmp_path / new),
+                 "--runs", RUN])
+
+
+def test_portable_runs_are_equal_bit_for_bit_on_another_cpu_model(tmp_path, capsys):
+    write(tmp_path / "ref"), write(tmp_path / "new", cpu="AMD EPYC")
+    assert check(tmp_path) == 0
     out = capsys.readouterr().out
-    assert "6 numbers checked" in out and "bit for bit" in out
+    assert "7 numbers checked" in out and "bit for bit: portable numerics" in out
 
 
-def test_a_moved_number_fails_and_is_named(tmp_path, capsys):
-    write(tmp_path / "ref"), write(tmp_path / "new", stopped=10)
-    assert main(["check-reference", "--reference", str(tmp_path / "ref"), "--results",
-                 str(tmp_path / "new"), "--runs", RUN]) == 1
-    assert f"MOVED: {RUN} stopped_epoch: reference 9, this run 10" in capsys.readouterr().out
+def test_under_portable_numerics_any_moved_number_fails_and_is_named(tmp_path, capsys):
+    write(tmp_path / "ref"), write(tmp_path / "new", cpu="AMD EPYC", stopped=7)
+    assert check(tmp_path) == 1
+    assert f"MOVED: {RUN} stopped_epoch: reference 6, this run 7" in capsys.readouterr().out
 
 
-def test_another_cpu_is_held_to_the_tolerance(tmp_path, capsys):
-    write(tmp_path / "ref"), write(tmp_path / "new", accuracy=0.9850, capability="AVX512")
-    assert main(["check-reference", "--reference", str(tmp_path / "ref"), "--results",
-                 str(tmp_path / "new"), "--runs", RUN]) == 0
+def test_native_numerics_on_another_cpu_are_held_to_the_tolerance(tmp_path, capsys):
+    write(tmp_path / "ref", numerics="native", capability="AVX512")
+    write(tmp_path / "new", numerics="native", capability="AVX512", cpu="AMD EPYC", accuracy=0.9850, stopped=9)
+    assert check(tmp_path) == 0
     out = capsys.readouterr().out
-    assert "within tolerance only" in out and "cpu_capability AVX2 -> AVX512" in out
-    write(tmp_path / "far", accuracy=0.9700, threads=2)  # 1.44 pp: beyond another seed
-    assert main(["check-reference", "--reference", str(tmp_path / "ref"), "--results",
-                 str(tmp_path / "far"), "--runs", RUN]) == 1
+    assert "within tolerance only" in out and f"cpu {XEON} -> AMD EPYC" in out
+    write(tmp_path / "far", numerics="native", threads=2, accuracy=0.9700)  # 1.42 pp: beyond another seed
+    assert check(tmp_path, new="far") == 1
 
 
-def test_another_cpu_model_or_none_recorded_is_held_to_the_tolerance(tmp_path, capsys):
-    """Same instruction set, another vendor: not bit for bit. A reference that recorded no CPU
-    model cannot promise bits either; equal numbers are still said to be equal."""
-    write(tmp_path / "ref", cpu=None), write(tmp_path / "new")
-    assert main(["check-reference", "--reference", str(tmp_path / "ref"), "--results",
-                 str(tmp_path / "new"), "--runs", RUN]) == 0
+def test_a_run_that_trained_r_into_c_fails_the_native_tolerance(tmp_path, capsys):
+    """C's numbers under R's name: its accuracy is within 1 pp of R's, but its contrastive loss
+    at the restored epoch is 2.5x R's, far beyond the seeds' spread."""
+    write(tmp_path / "ref", numerics="native")
+    write(tmp_path / "new", run=C0, numerics="native", cpu="AMD EPYC")
+    assert check(tmp_path) == 1
     out = capsys.readouterr().out
-    assert "within tolerance only" in out and "the reference records no cpu" in out
-    assert "every number is nevertheless equal to the bit" in out
-    write(tmp_path / "amd", stopped=12, cpu="AMD EPYC")  # 3 epochs later: within another seed
-    assert main(["check-reference", "--reference", str(tmp_path / "new"), "--results",
-                 str(tmp_path / "amd"), "--runs", RUN]) == 0
-    assert f"cpu {XEON} -> AMD EPYC" in capsys.readouterr().out
+    assert "moved (within tolerance): results/mnist/R/paper_cnn/seed0 accuracy" in out
+    assert f"MOVED: {RUN} val_contrastive: reference 18.49, this run 47.15" in out
+
+
+def test_a_reference_without_numerics_cannot_promise_bits(tmp_path, capsys):
+    write(tmp_path / "ref", numerics=None), write(tmp_path / "new")
+    assert check(tmp_path) == 0
+    out = capsys.readouterr().out
+    assert "the reference records no numerics" in out and "every number is nevertheless equal" in out
+
+
+def test_a_run_with_other_options_fails_whatever_its_numbers(tmp_path, capsys):
+    write(tmp_path / "ref"), write(tmp_path / "new", variant="C")
+    assert check(tmp_path) == 1
+    assert f"OTHER OPTIONS: {RUN} was trained with other options than the reference (variant)" in capsys.readouterr().out
 
 
 def test_freeze_keeps_results_but_no_models_and_refuses_an_unfinished_run(tmp_path):
@@ -81,9 +101,9 @@ def test_freeze_keeps_results_but_no_models_and_refuses_an_unfinished_run(tmp_pa
     assert main(["freeze-reference", "--root", str(root), "--out", str(tmp_path / "ref"), "--commit", "abc"]) == 0
     kept = sorted(str(p.relative_to(tmp_path / "ref")) for p in (tmp_path / "ref").rglob("*") if p.is_file())
     assert kept == ["SOURCE.json", "results/config.json", f"{RUN}/eval/eval.json", f"{RUN}/metrics.json",
-                    f"{RUN}/timings.json", "results/report/index.html"]
+                    f"{RUN}/probes.npz", f"{RUN}/timings.json", "results/report/index.html"]
     source = json.loads((tmp_path / "ref/SOURCE.json").read_text())
-    assert source["commit"] == "abc" and source["files"] == 5
+    assert source["commit"] == "abc" and source["files"] == 6
     # the frozen copy is a reference check-reference reads
     assert main(["check-reference", "--reference", str(tmp_path / "ref"), "--results", str(root),
                  "--runs", RUN]) == 0

@@ -6,13 +6,14 @@ without a traceback and without leaving an output that looks complete.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import fields
 from pathlib import Path
 
 from .core.evaluate import LOW_CONFIDENCE
 from .core.train import EARLY_STOP_ON, TrainConfig
-from .plan import settings, xai
+from .plan import numerics, settings, xai
 from .plan.studies import REPORTED
 
 
@@ -147,6 +148,24 @@ def cmd_stopping(args) -> int:
                                runinfo.resolve_device(args.device), args.out_dir))
 
 
+def cmd_fingerprint(args) -> int:
+    import json
+
+    from .core import runinfo
+    from .core.fingerprint import expected, fingerprint, mismatch_message
+
+    result = fingerprint(args.data_dir, runinfo.resolve_device(args.device), args.steps, args.seed)
+    print(json.dumps(result, indent=2), flush=True)
+    if not args.check:
+        return 0
+    want = expected(args.check, result)
+    if want == result["hashes"]:
+        print(f"fingerprint matches {args.check}: this machine computes the reference's bits", flush=True)
+        return 0
+    print(mismatch_message(result, want, args.check), file=sys.stderr, flush=True)
+    return 1
+
+
 def cmd_check_reference(args) -> int:
     from .analysis.reference import compare
 
@@ -154,6 +173,8 @@ def cmd_check_reference(args) -> int:
     for run, key, want, have in result["moved"]:
         mark = "MOVED" if (run, key, want, have) in result["failures"] else "moved (within tolerance)"
         print(f"{mark}: {run} {key}: reference {want}, this run {have}", flush=True)
+    for run, _, differ, _ in (f for f in result["failures"] if f[1] == "config"):
+        print(f"OTHER OPTIONS: {run} was trained with other options than the reference ({differ})", flush=True)
     print(f"{result['checked']} numbers checked against {args.reference}: {result['verdict']}; "
           f"{len(result['moved'])} differ, {len(result['failures'])} beyond what that allows", flush=True)
     return 1 if result["failures"] else 0
@@ -200,7 +221,11 @@ def add_data_source(p: argparse.ArgumentParser, required: bool) -> None:
 
 def add_device(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="auto", help="auto (cuda if available), cpu, cuda[:N]")
-    p.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's)")
+    p.add_argument("--threads", type=int, default=None,
+                   help=f"CPU threads for torch (portable numerics: always {numerics.THREADS}; native: default torch's)")
+    p.add_argument("--numerics", choices=numerics.MODES, default=None,
+                   help=f"portable: the same bits on every x86-64 CPU with AVX2; native: torch's fastest "
+                        f"(default: ${numerics.ENV}, else {numerics.DEFAULT}; docs/numerics.md)")
     p.add_argument("--claim-gpus", type=int, default=0, metavar="N",
                    help="hold N free GPUs of this machine (lock files) and set CUDA_VISIBLE_DEVICES "
                         "to them before CUDA starts; 0 or no GPU: nothing (see wrongnumber.core.gpu_slot)")
@@ -351,6 +376,17 @@ def args_check_reference(p: argparse.ArgumentParser) -> None:
 
 
 
+def args_fingerprint(p: argparse.ArgumentParser) -> None:
+    from .core.fingerprint import STEPS
+
+    p.add_argument("--data-dir", default="data/mnist", help="the official MNIST (four IDX files)")
+    p.add_argument("--steps", type=int, default=STEPS, help="training steps of C and of R (batch 64)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--check", default=None, metavar="FILE",
+                   help="compare with the committed hashes (paper/fingerprint.json); exit 1 on a mismatch")
+    add_device(p)
+
+
 def args_freeze_reference(p: argparse.ArgumentParser) -> None:
     p.add_argument("--root", default=".", help="the folder that holds results/")
     p.add_argument("--out", default="paper/regenerated")
@@ -417,6 +453,9 @@ COMMANDS = {
     "check-reference": ("compare a fresh run's Table 1 numbers and stopping epochs with the committed "
                         "reference run (exit 1 naming each number that moved)", args_check_reference,
                         cmd_check_reference, False),
+    "fingerprint": ("hash a few training steps of C and R: does this machine compute the reference's "
+                    "bits? (exit 1 naming CPU, ISA, MKL branch and threads when not)", args_fingerprint,
+                    cmd_fingerprint, True),
     "freeze-reference": ("copy a finished run's results (no models or checkpoints) to the committed "
                          "reference folder, with the commit and config hash", args_freeze_reference,
                          cmd_freeze_reference, False),
@@ -441,11 +480,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def use_numerics(args, argv: list[str] | None) -> None:
+    """Run under the numerics asked for: the package applied $WRONGNUMBER_NUMERICS (or the
+    default) before torch loaded, so another mode re-executes the command with it set. Portable
+    numerics fix the thread count."""
+    mode = getattr(args, "numerics", None) or numerics.applied()
+    if mode != numerics.applied():
+        if argv is not None:  # called in-process (tests): never replace the caller's process
+            raise numerics.NumericsError(f"this process runs {numerics.applied()} numerics; set "
+                                         f"{numerics.ENV}={mode} before importing wrongnumber")
+        env = dict(os.environ, **{numerics.ENV: mode})
+        os.execve(sys.executable, [sys.executable, "-m", "wrongnumber.cli", *sys.argv[1:]], env)
+    if not hasattr(args, "threads"):
+        return
+    import torch
+    if mode == "portable" and args.threads not in (None, numerics.THREADS):
+        raise numerics.NumericsError(f"--threads {args.threads}: portable numerics run "
+                                     f"{numerics.THREADS} thread per job (run jobs side by side, or "
+                                     "use --numerics native to choose the threads)")
+    threads = numerics.THREADS if mode == "portable" else args.threads
+    if threads:
+        torch.set_num_threads(threads)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "threads", None):
-        import torch
-        torch.set_num_threads(args.threads)
+    try:
+        use_numerics(args, argv)
+    except numerics.NumericsError as exc:
+        print(f"wrongnumber {args.command}: error: {exc}", file=sys.stderr)
+        return 2
     from .core.data import DataError
     try:
         if getattr(args, "claim_gpus", 0):  # before anything touches CUDA

@@ -6,7 +6,7 @@ import shlex
 
 from snakemake.utils import validate
 
-from wrongnumber.plan import layout, runspec
+from wrongnumber.plan import layout, numerics, runspec
 from wrongnumber.plan.studies import STUDIES
 from wrongnumber.plan.runspec import NAME_REGEX, parse_run_name
 
@@ -19,6 +19,10 @@ FIGURES = ["fig1", "fig2", "fig3", "fig4", "fig5", "fig6", "fig7", "fig8"]
 EXTRA_FIGURES = ["compare_mnist", *[f"strip_{d}" for d in DATASETS], "low_confidence_sweep",
                  *[f"curves_{d}" for d in DATASETS]]
 RUN = layout.RUN
+# Intra-op threads of a training, evaluation or scoring job: 1 under portable numerics, whatever
+# the machine has (the bits depend on it), so `--cores N` runs N jobs side by side; the config's
+# `threads` under native numerics (plan/numerics.py).
+JOB_THREADS = numerics.job_threads(config["numerics"], config["threads"])
 TABLES = ["table1", "table2", "timing", "fashion", "text", "table1_layout", "low_confidence_sweep"]
 RUN_FILES = ["metrics.json", "timings.json", "model.pt", "probes.npz",
              "eval/eval.json", "eval/predictions.csv", "eval/failures.npz"]

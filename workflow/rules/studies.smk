@@ -54,7 +54,8 @@ rule xai_scores:
         data=lambda wildcards, input: os.path.dirname(input.data[0]),
         flags=xai_flags,
         device=config["device"],
-    threads: config["threads"]
+        numerics=config["numerics"],
+    threads: JOB_THREADS
     resources:
         gpu=config["gpus_per_job"],
         mem_mb=4000,
@@ -67,7 +68,7 @@ rule xai_scores:
         layout.benchmark("xai_scores")
     shell:
         "wrongnumber xai-scores --run {params.run} --out {params.out} --data-dir {params.data} "
-        "{params.flags} --device {params.device} --threads {threads} --claim-gpus {resources.gpu} "
+        "{params.flags} --device {params.device} --threads {threads} --numerics {params.numerics} --claim-gpus {resources.gpu} "
         "> {log} 2>&1"
 
 
@@ -111,7 +112,8 @@ rule stopping:
         out=lambda wildcards, output: os.path.dirname(output.json),
         low_confidence=config["evaluate"]["low_confidence"],
         device=config["device"],
-    threads: config["threads"]
+        numerics=config["numerics"],
+    threads: JOB_THREADS
     conda:
         "../envs/wrongnumber.yaml"
     log:
@@ -120,7 +122,7 @@ rule stopping:
         "results/benchmarks/stopping.tsv"
     shell:
         "wrongnumber stopping --config {input.config} --reported {input.reported} --runs {params.runs} "
-        "--low-confidence {params.low_confidence} --device {params.device} --threads {threads} "
+        "--low-confidence {params.low_confidence} --device {params.device} --threads {threads} --numerics {params.numerics} "
         "--out-dir {params.out} > {log} 2>&1"
 
 

@@ -15,7 +15,8 @@ rule train:
         data=lambda wildcards, input: os.path.dirname(input.data[0]),
         flags=train_flags,
         device=config["device"],
-    threads: config["threads"]
+        numerics=config["numerics"],
+    threads: JOB_THREADS
     # gpu: SLURM's --gpus (plus gpu_model, if a profile sets it); on one machine, the
     # --resources gpu=N budget, and --claim-gpus picks the device. mem_mb and runtime (minutes)
     # are SLURM's --mem and --time; change them per cluster with --set-resources or a profile.
@@ -34,7 +35,7 @@ rule train:
     shell:
         "wrongnumber train --dataset {wildcards.dataset} "
         "--backbone {wildcards.backbone} --seed {wildcards.seed} --data-dir {params.data} "
-        "--out {params.run} --device {params.device} --threads {threads} "
+        "--out {params.run} --device {params.device} --threads {threads} --numerics {params.numerics} "
         "--claim-gpus {resources.gpu} --resume {params.flags} "
         "> {log} 2>&1 && rm -f {params.run}/checkpoint.pt"
 
@@ -54,7 +55,8 @@ rule evaluate:
         data=lambda wildcards, input: os.path.dirname(input.data[0]),
         low_confidence=config["evaluate"]["low_confidence"],
         device=config["device"],
-    threads: config["threads"]
+        numerics=config["numerics"],
+    threads: JOB_THREADS
     resources:
         gpu=config["gpus_per_job"],
         mem_mb=4000,
@@ -67,5 +69,5 @@ rule evaluate:
         layout.benchmark("evaluate")
     shell:
         "wrongnumber evaluate --run {params.run} --out {params.out} --data-dir {params.data} "
-        "--low-confidence {params.low_confidence} --device {params.device} --threads {threads} "
+        "--low-confidence {params.low_confidence} --device {params.device} --threads {threads} --numerics {params.numerics} "
         "--claim-gpus {resources.gpu} > {log} 2>&1"

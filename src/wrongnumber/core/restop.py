@@ -59,7 +59,8 @@ def restop(src: str | Path, out: str | Path, device: torch.device, *, early_stop
     (out / "metrics.json").unlink(missing_ok=True)  # written last by write_run
     return write_run(out, cfg, data, model, metrics["history"][:last],
                      timings["epoch_seconds"][:last], timings["epoch_phases"][:last], cams, best,
-                     decision["stopped_early"], device, threads=metrics["threads"])
+                     decision["stopped_early"], device, threads=metrics["threads"],
+                     numerics=metrics.get("numerics"))  # the weights' numerics, not this process's
 
 
 def evaluate_epochs(run: str | Path, epochs, device: torch.device, threshold: float,

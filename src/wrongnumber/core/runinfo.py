@@ -11,6 +11,7 @@ import torch
 import torchvision
 
 from .. import __version__
+from ..plan import numerics as numerics_mode
 from .atomic import write_json
 
 write_json_atomic = write_json  # the name benchmarks/train_throughput.py imports
@@ -78,6 +79,26 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+def numerics(device: torch.device) -> dict:
+    """What decided this process's bits (plan/numerics.py): the mode, the CPU model, the ISA
+    torch's kernels dispatch to, the pinned variables (MKL's branch among them), the threads and,
+    on CUDA, whether torch's deterministic algorithms are on."""
+    return {"mode": numerics_mode.applied(), "cpu": cpu_model(),
+            "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+            "threads": torch.get_num_threads(),
+            "env": {k: os.environ.get(k) for k in numerics_mode.RECORDED_ENV},
+            "mkl": torch.backends.mkl.is_available() and _mkl_version(),
+            "deterministic_algorithms": torch.are_deterministic_algorithms_enabled(),
+            "device": device.type}
+
+
+def _mkl_version() -> str | None:
+    for line in torch.__config__.show().splitlines():
+        if "Math Kernel Library Version" in line:
+            return line.split("Version", 1)[1].split("for")[0].strip()
+    return None
 
 
 def device_name(device: torch.device) -> str:

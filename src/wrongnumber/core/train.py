@@ -277,7 +277,10 @@ def train(cfg: TrainConfig, data: DataBundle, out_dir: str | Path, device: torch
     (out / "metrics.json").unlink(missing_ok=True)  # a rerun must not look finished early
     ckpt_path = out / "checkpoint.pt"
     if device.type == "cuda":
+        # warn_only: bilinear upsampling's backward (R's CAM) has no deterministic CUDA kernel,
+        # so CUDA runs are repeatable only up to it (plan/numerics.py: designed, not claimed)
         torch.use_deterministic_algorithms(True, warn_only=True)
+        torch.backends.cudnn.benchmark = False
 
     model, net, opt = build_training(cfg, device)
     order = torch.Generator().manual_seed(cfg.seed)  # batch order, on the CPU on every device
@@ -365,7 +368,7 @@ def train(cfg: TrainConfig, data: DataBundle, out_dir: str | Path, device: torch
 
 
 def write_run(out: Path, cfg, data, model, history, epoch_seconds, phases, cams, best_epoch,
-              stopped_early, device, threads: int | None = None) -> dict:
+              stopped_early, device, threads: int | None = None, numerics: dict | None = None) -> dict:
     """Write model, probes and timings, then metrics.json last: its presence marks completion."""
     # The config through a JSON round trip: pickle writes a string shared by two fields once, so
     # without it the bytes would depend on which equal strings are one object, not only on values.
@@ -385,7 +388,8 @@ def write_run(out: Path, cfg, data, model, history, epoch_seconds, phases, cams,
     # CPU results depend on the thread count (kernels split their sums across threads), so it
     # is part of what made them: the same seed, config and threads give the same bytes.
     metrics = {"config": asdict(cfg), "seed": cfg.seed, "versions": runinfo.versions(),
-               "device": device.type, "threads": threads or torch.get_num_threads(), "git_commit": runinfo.git_commit(), "data": data.provenance,
+               "device": device.type, "threads": threads or torch.get_num_threads(),
+               "numerics": numerics or runinfo.numerics(device), "git_commit": runinfo.git_commit(), "data": data.provenance,
                "n_params": sum(p.numel() for p in model.parameters()), "history": history,
                "best_epoch": best_epoch, "stopped_epoch": history[-1]["epoch"],
                "stopped_early": stopped_early}
