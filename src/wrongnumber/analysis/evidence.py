@@ -2,7 +2,9 @@
 
 Reads what `train` and `evaluate` wrote (metrics.json, timings.json, probes.npz, eval.json,
 predictions.csv) and scores every epoch's probe CAM against its image with the same measures
-as the test-set CAM quality (`explain_metrics`, torch): energy in the digit and SSIM.
+as the test-set CAM quality (`explain_metrics`, torch): energy in the digit and SSIM. What it
+returns is all the claims read: `claims.document` keeps it (per-probe scores, McNemar's counts)
+in claims.json, so the verdicts can be recomputed without the models or the arrays.
 """
 from __future__ import annotations
 
@@ -32,18 +34,26 @@ def correctness(eval_dir: Path) -> np.ndarray:
     return np.array([ok for _, ok in rows], dtype=bool)
 
 
+def timing_of(timings: dict) -> str:
+    """What timed a run: the device name (with the CPU model and the timing process's threads on
+    a CPU), e.g. 'Intel(R) Xeon(R) ... (1 threads)'."""
+    name, cpu = timings["device_name"], timings.get("cpu")
+    return name if not cpu or cpu in name else f"{name}, {cpu}"
+
+
 def seed_result(run) -> SeedResult:
     """One `provenance.Run` (run folder + its evaluation) as the claims read it."""
     m, e = run.metrics, run.eval
-    restored = m["history"][m["best_epoch"] - 1]
     with np.load(run.probes) as p:
         epochs, quality = tuple(int(x) for x in p["epochs"]), probe_quality(p["cams"], p["images"])
     return SeedResult(
         seed=run.seed, official=bool(m["data"]["official"]), n_test=e["n_test"], accuracy=e["accuracy"],
         true_low_confidence=e["true_low_confidence"], low_confidence_threshold=e["low_confidence_threshold"],
-        stopped_epoch=m["stopped_epoch"], stopped_early=m["stopped_early"],
-        train_seconds=run.timings["total_seconds"], n_params=m["n_params"], cam_quality=e["cam_quality"],
-        train_accuracy=restored.get("train_accuracy"), probe_epochs=epochs, probe_quality=quality,
+        stopped_epoch=m["stopped_epoch"], stopped_early=m["stopped_early"], best_epoch=m["best_epoch"],
+        train_seconds=run.timings["total_seconds"], threads=m.get("threads"), timing=timing_of(run.timings),
+        n_params=m["n_params"], cam_quality=e["cam_quality"],
+        train_accuracy_eval=e.get("train_accuracy_eval"), train_loss_eval=e.get("train_loss_eval"),
+        test_loss=e.get("test_loss"), probe_epochs=epochs, probe_quality=quality,
         correct=correctness(run.eval_dir))
 
 
