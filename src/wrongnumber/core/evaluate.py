@@ -8,7 +8,12 @@ CAM quality against the input (the measures of the authors' Batch-CAM follow-up,
 share of the map inside the digit): the Grad-CAM of every test image, min-max scaled, against
 the image in [0, 1]. L1 is the mean absolute difference per pixel, L2 the root-mean-square one
 (lower = closer for both), SSIM is higher = closer,
-`energy_in_mask` is the share of the map's mass on pixels with ink (higher = on the object).
+`energy_in_mask` is the share of the map's mass on pixels with ink (higher = on the object),
+`energy_above_uniform` the same against a uniform map's share (comparable across datasets).
+
+Overfitting is read from the restored weights in eval mode: `train_accuracy_eval` and
+`train_loss_eval` on the run's own training split (`fit_pass`) against the test set's
+`accuracy` and `test_loss` (mean cross-entropy).
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+import torch.nn.functional as F
 
 from . import runinfo
 from .atomic import atomic_path, write_json
@@ -42,6 +48,21 @@ CAM_QUALITY = {  # name -> (per-image measure of (maps, x01), higher is better?)
 }
 
 
+def energy_above_uniform(maps: torch.Tensor, x01: torch.Tensor) -> torch.Tensor:
+    """Energy in the object normalised per image against a uniform map, which puts the ink
+    share of its mass on ink: (energy - ink) / (1 - ink), 0 for a uniform map, 1 for a map
+    entirely on ink (N,). Comparable across datasets whose images carry different amounts of
+    ink (19 % of MNIST's pixels, about 50 % of Fashion-MNIST's); 0 for an image all ink."""
+    mask = input_mask(x01)
+    ink = mask.flatten(1).double().mean(dim=1)
+    energy = energy_pointing_game(maps, mask).double()
+    return torch.where(ink < 1, (energy - ink) / (1 - ink).clamp_min(1e-12), torch.zeros_like(ink)).float()
+
+
+# Besides CAM_QUALITY (the measures every study tabulates): scores that need a baseline.
+BASELINED = {"energy_above_uniform": energy_above_uniform}
+
+
 # "True low confidence" = correct with top softmax probability below this. The paper never says;
 # inferred from the stopping study (config/README.md): the sweep threshold at which 3 seeds of
 # the default R and C come jointly closest to the paper's 119 and 30 true-low-confidence counts.
@@ -50,23 +71,45 @@ LOW_CONFIDENCE = 0.67
 
 def test_pass(model, split: Split, spec, cam_target: str,
               batch_size: int = 500) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-    """(softmax probabilities (N, C), per-image CAM-vs-input measures {name: (N,)} of
-    CAM_QUALITY) from ONE forward per batch, which gives both the logits and the Grad-CAM;
-    model in eval mode."""
+    """(softmax probabilities (N, C), per-image measures {name: (N,)}: CAM_QUALITY's, BASELINED's
+    and "cross_entropy") from ONE forward per batch, which gives both the logits and the
+    Grad-CAM; model in eval mode."""
     model.eval()
-    probs, out = [], {name: [] for name in CAM_QUALITY}
+    probs, out = [], {name: [] for name in (*CAM_QUALITY, *BASELINED, "cross_entropy")}
     for i in range(0, len(split.labels), batch_size):
         x, x01 = to_model_input(split.images[i:i + batch_size], spec)
-        logits, cams = logits_and_cams(model, x, split.labels[i:i + batch_size], cam_target)
+        y = split.labels[i:i + batch_size]
+        logits, cams = logits_and_cams(model, x, y, cam_target)
         probs.append(logits.softmax(dim=1))
+        out["cross_entropy"].append(F.cross_entropy(logits.double(), y, reduction="none"))  # from logits: no log(0)
         for name, (measure, _) in CAM_QUALITY.items():
+            out[name].append(measure(cams, x01))
+        for name, measure in BASELINED.items():
             out[name].append(measure(cams, x01))
     return torch.cat(probs), {name: torch.cat(parts) for name, parts in out.items()}
 
 
+@torch.no_grad()
+def fit_pass(model, split: Split, spec, batch_size: int = 1000) -> dict:
+    """Accuracy and mean cross-entropy of `split` in eval mode (dropout off): how well the
+    restored weights fit the run's own training images, the other half of an overfitting gap
+    (the training loop's running accuracy has dropout on and moving weights)."""
+    model.eval()
+    correct, ce = 0, 0.0
+    for i in range(0, len(split.labels), batch_size):
+        x, _ = to_model_input(split.images[i:i + batch_size], spec)
+        y = split.labels[i:i + batch_size]
+        logits = model(x)[0]
+        correct += int((logits.argmax(1) == y).sum())
+        ce += float(F.cross_entropy(logits.double(), y, reduction="sum"))
+    n = len(split.labels)
+    return {"accuracy": correct / n, "cross_entropy": ce / n, "n": n}
+
+
 def cam_quality(model, split: Split, spec, cam_target: str, batch_size: int = 500) -> dict[str, torch.Tensor]:
     """Per-image CAM-vs-input measures {name: (N,)} of CAM_QUALITY; model in eval mode."""
-    return test_pass(model, split, spec, cam_target, batch_size)[1]
+    quality = test_pass(model, split, spec, cam_target, batch_size)[1]
+    return {name: quality[name] for name in CAM_QUALITY}
 
 
 def cam_distances(model, split: Split, spec, cam_target: str, batch_size: int = 500) -> torch.Tensor:
@@ -106,7 +149,9 @@ def evaluate(model, test: Split, spec, cam_target: str, threshold: float = LOW_C
         "confusion_matrix": conf_matrix.tolist(),
         "cam_target": cam_target,
         "cam_distance_mean": float(quality["distance"].double().mean()),
-        "cam_quality": {name: float(v.double().mean()) for name, v in quality.items()},
+        "cam_quality": {name: float(quality[name].double().mean()) for name in (*CAM_QUALITY, *BASELINED)},
+        "ink_share": float(input_mask(to_model_input(test.images, spec)[1]).double().mean()),
+        "test_loss": float(quality["cross_entropy"].mean()),
         "failure_rule": FAILURE_RULE,
     }
     per_sample = {"index": test.indices.cpu().numpy(), "label": labels, "prediction": preds,
@@ -136,6 +181,8 @@ def evaluate_run(run: str | Path, out: str | Path, low_confidence: float, device
     metrics, cfg, data, model = load_run(run, device, data_dir, download_root)
     summary, per_sample, failures = evaluate(model, data.test, data.test_spec, cfg.cam_target,
                                              low_confidence)
+    fit = fit_pass(model, data.train, data.spec)  # the restored weights on their own training split
+    summary.update(train_accuracy_eval=fit["accuracy"], train_loss_eval=fit["cross_entropy"], n_train_eval=fit["n"])
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "eval.json").unlink(missing_ok=True)
