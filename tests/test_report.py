@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from wrongnumber.artifacts import figures, report, table_files, tables
-from wrongnumber.analysis import provenance
+from wrongnumber.analysis import claims, provenance
 
 ROOT = Path(__file__).parents[1]
 REPORTED = tables.load_reported(ROOT / "paper" / "reported.yaml")
@@ -46,8 +46,8 @@ def write_run(root: Path, dataset: str, variant: str, seed: int, official: bool 
     config = {"dataset": dataset, "variant": variant, "backbone": "paper_cnn", "seed": seed,
               "subset": data["subset"], "subset_fraction": 0.15, "cam_target": "prediction",
               "pair_label": "always_similar", "cam_weights": "detached", "margin": 2.0,
-              "contrastive_weight": 1.0, "batch_size": 64, "dropout": 0.5, "patience": 3,
-              "max_epochs": 50, "early_stop_on": "total", "val_fraction": 0.1}
+              "contrastive_weight": 1.0, "batch_size": 64, "dropout": 0.5, "patience": 2, "min_delta": 0.001,
+              "max_epochs": 50, "early_stop_on": "ce", "val_fraction": 0.1}
     (run / "metrics.json").write_text(json.dumps({
         "config": config, "seed": seed, "data": data, "history": history, "best_epoch": epochs - 3,
         "stopped_epoch": epochs, "stopped_early": True, "n_params": 390_858, "git_commit": "0" * 40,
@@ -92,30 +92,44 @@ def drawn(runs, tmp_path_factory):
     return out, written, figures.make_figures(runs, REPORTED["figures"], out / "figures", PAPER_COUNTS)
 
 
-def test_verdict_tolerance_boundary_sign_and_labels():
-    spec = {"value": 98.44, "tolerance": 0.5, "unit": "%", "where": "Table 1"}
-    assert tables.verdict(spec, 98.94) == tables.REPRODUCED
-    assert tables.verdict(spec, 97.93) == tables.NOT_REPRODUCED
+def test_verdict_noise_standard_boundary_sign_and_labels():
+    spec = {"value": 98.44, "tolerance": 0.005, "unit": "%", "where": "Table 1"}
+    # the 95 % prediction interval of one more seed, widened by the printing precision
+    assert tables.verdict(spec, 98.94, half_width=0.495) == tables.REPRODUCED
+    assert tables.verdict(spec, 98.95, half_width=0.495) == tables.NOT_REPRODUCED
     assert tables.verdict(spec, 98.44, official=False) == tables.UNOFFICIAL  # neutral, never red
+    assert tables.verdict(spec, 98.44, decided=False) == tables.NOT_RUN       # no decision seeds: no verdict
     assert tables.verdict({"comparison": "hardware", "value": 1}, 99) == tables.NOT_COMPARABLE
     setting = dict(spec, comparison="setting", tolerance=0)
     assert tables.verdict(setting, 98.44) == tables.SETTING_SAME  # a config echo is never "reproduced"
-    row = tables.compare("k", spec, [97.0, 98.0], "q", "how")
-    assert row["difference"] == "−0.94 pp (tolerance ±0.50 pp)" and row["ours"] == "97.50 ± 0.71 % (2 seeds)"
-    assert row["style"] == "fail" and tables.compare("k", spec, [98.4], "q", "how", official=False)["style"] == "none"
+    six = [98.0, 98.2, 98.4, 98.6, 98.8, 98.6]  # sd 0.29: interval ± t(0.975, 5) x 0.29 x sqrt(7/6) = ±0.81
+    row = tables.compare("k", spec, six, "q", "how", seeds=[3, 4, 5, 6, 7, 8])
+    assert row["ours"] == "seeds 3-8: 98.43 ± 0.29 % (6 seeds)" and row["verdict"] == tables.REPRODUCED
+    assert row["difference"] == "−0.01 pp (95 % prediction interval of one more seed and printing precision: ±0.82 pp)"
+    far = tables.compare("k", spec, [x - 1.5 for x in six], "q", "how", seeds=[3, 4, 5, 6, 7, 8])
+    assert far["style"] == "fail"
+    shown = tables.compare("k", spec, [97.0, 98.0], "q", "how", seeds=[0, 1], decision=False)
+    assert shown["verdict"] == tables.NOT_RUN and shown["style"] == "none"
+    assert shown["ours"] == "seeds 0, 1 (chose the defaults, no verdict): 97.50 ± 0.71 % (2 seeds)"
+    counts = tables.compare("k", dict(spec, unit="images", value=9844, tolerance=0), [9839.7, 9872.0, 9808.0], "q", "how")
+    assert counts["ours"] == "9,840 ± 32 images (3 seeds)"  # whole images
     with pytest.raises(ValueError, match="no regenerated value"):
         tables.compare("k", spec, [], "q", "how")
 
 
+TEST_PROTOCOL = {"decision_seeds": [0, 1], "selection_seeds": [], "alpha": 0.05, "power": 0.8,
+                 "margin_factors": [0.5, 2.0]}  # the fixture's two seeds decide, for known answers
+
+
 def test_tables_known_answers(runs):
-    t = tables.build_tables(runs, COMPLEXITY, REPORTED)
+    t = tables.build_tables(runs, COMPLEXITY, REPORTED, TEST_PROTOCOL)
     rows = {r["key"]: r for table in t.values() for r in table["rows"] if r.get("key")}
     assert set(REPORTED["numbers"]) <= set(rows)  # every printed number has a row
     for key in ("table1.R.test_accuracy", "table1.C.true_low_confidence", "table2.params",
                 "table2.macs", "timing.R.stopped_epoch", "fashion.C.test_accuracy"):
         assert rows[key]["verdict"] == tables.REPRODUCED, (key, rows[key])
     assert rows["data.mnist.n_train"]["verdict"] == tables.SETTING_SAME
-    assert rows["table1.R.true_predictions"]["ours"] == "9,844 ± 0.0 images (2 seeds)"
+    assert rows["table1.R.true_predictions"]["ours"] == "seeds 0, 1: 9,844 ± 0 images (2 seeds)"
     assert rows["table2.flops"]["verdict"] == tables.NOT_REPRODUCED  # 15.50 M vs 16.53 M
     # 9 epochs of 3600 s over 54,000 images against 18.88 h for 9 x 60,000: never a verdict, and the
     # speed is compared per training image (0.0667 s against 0.1259 s), with its direction
@@ -138,9 +152,9 @@ def test_unofficial_data_and_missing_runs_are_explicit(tmp_path):
             for r in t["rows"] if r.get("key")}
     assert rows["table1.R.test_accuracy"]["verdict"] == tables.UNOFFICIAL
     # counts over 200 test images are put on the paper's scale: per 10,000
-    assert rows["table1.R.true_predictions"]["ours"] == "9,850 per 10,000 (197 images of 200)"
-    assert rows["table1.R.true_predictions"]["difference"] == "+6 per 10,000 (tolerance ±50 per 10,000)"
-    assert rows["fashion.R.test_accuracy"]["verdict"] == tables.REPRODUCED
+    assert rows["table1.R.true_predictions"]["ours"] == "seeds 0 (chose the defaults, no verdict): 9,850 per 10,000 (197 images of 200)"
+    assert rows["table1.R.true_predictions"]["difference"] == "+6 per 10,000 (one seed: its noise unknown)"
+    assert rows["fashion.R.test_accuracy"]["verdict"] == tables.NOT_RUN  # official, but seed 0 decides nothing
     with pytest.raises(ValueError, match="no finished run for mnist/R"):
         tables.build_tables(runs[:-1], COMPLEXITY, REPORTED)
     extra = dict(REPORTED, numbers=dict(REPORTED["numbers"], **{"table9.x": {"value": 1}}))
@@ -208,7 +222,14 @@ def test_report_is_complete_and_self_contained(runs, drawn):
     for m in manifest:
         assert m["caption"] in md
         assert m["paper_caption"] in html or not m["id"].startswith("fig")
-    assert 'id="summary"' in html and html.count('<li class="pass" id="claim-') >= 1  # the scoreboard
+    n_claims = len(yaml.safe_load((ROOT / "paper" / "claims.yaml").read_text())["claims"])
+    # seeds 0 and 1 are not decision seeds: every claim is not assessed, with the reason, and
+    # the same tests on seeds 0-1 are shown, labelled
+    assert 'id="summary"' in html and html.count('<li class="none" id="claim-') == n_claims  # the scoreboard
+    assert "decision seeds 3, 4, 5, 6, 7, 8 not run" in html and "which chose the defaults (no verdict)" in html
+    assert html.count('id="noise-standard"') == 1 and "One noise standard" in md
+    doc = json.loads((out / "report" / "claims.json").read_text())
+    assert claims.recompute(doc) == doc["verdicts"] and set(doc["inputs"]) == {"mnist/R", "mnist/C", "fashion/R", "fashion/C"}
     assert "Config config/test.yaml · 2 seeds (0, 1)" in md
     assert "None" not in md and "<td></td>" not in html
     images = re.findall(r'src="data:image/png;base64,([^"]+)"', html)

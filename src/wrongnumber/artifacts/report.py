@@ -1,7 +1,7 @@
 """The reproducibility report: results/ + paper/ -> index.html (self-contained) and report.md.
 
-For a reviewer: the paper's claims and their verdicts first (paper/claims.yaml, tested by
-`claims.assess` on the runs), then the tables, the figures, the studies, the readings of the
+For a reviewer: the paper's claims and their verdicts first (paper/claims.yaml's protocol, run
+by `claims.assess`; the verdicts and their inputs also go to claims.json beside the report), then the tables, the figures, the studies, the readings of the
 paper's gaps, and the provenance folded away. A function of its inputs: the tables
 (tables.json), the figures (figures.json), the run and evaluation folders, the resolved
 workflow config and the names of its files, the data folders' SOURCES.json, the Snakemake
@@ -139,7 +139,8 @@ def _embed(obj, out_dir: Path):
     return obj
 
 
-VERDICT_STYLE = {claims_mod.HOLDS: "pass", claims_mod.FAILS: "fail", claims_mod.NOT_ASSESSED: "none"}
+VERDICT_STYLE = {claims_mod.HOLDS: "pass", claims_mod.FAILS: "fail", claims_mod.NOT_DECIDED: "none",
+                 claims_mod.NOT_ASSESSED: "none"}
 
 
 def commit_link(commit: str) -> dict:
@@ -154,14 +155,64 @@ def commit_link(commit: str) -> dict:
     return {"commit": commit} | ({"url": f"https://{m[1]}/{m[2]}/commit/{sha}"} if m and sha != "unknown" else {})
 
 
-def scoreboard(claim_list: list[dict], runs, data: list[dict], config_names: list[str]) -> dict:
+def _seeds_text(seeds) -> str:
+    seeds = sorted(seeds)
+    if len(seeds) > 2 and seeds == list(range(seeds[0], seeds[-1] + 1)):
+        return f"{seeds[0]}-{seeds[-1]}"
+    return ", ".join(map(str, seeds)) or "none"
+
+
+def _part_view(p: dict) -> dict:
+    """One part as the report prints it: verdict, reason, margins at half/double, seeds to decide."""
+    out = {"id": p["id"], "what": p["what"], "verdict": p["verdict"], "style": VERDICT_STYLE[p["verdict"]],
+           "reason": p["reason"]}
+    if p.get("sensitivity"):
+        unit = p["margin"]["unit"]
+        out["sensitivity"] = "; ".join(f"at ±{s['margin']:g} {unit}: {s['verdict']}" for s in p["sensitivity"])
+    if "margin" in p:
+        out["margin"] = f"Margin {p['margin']['value']:g} {p['margin']['unit']}: {p['margin']['why']}"
+    need = p.get("seeds_to_decide")
+    if need:
+        out["seeds_to_decide"] = (
+            f"At the observed effect, no number of seeds up to 1,000 decides it (80 % power at level {need['level']:.2g})"
+            if need["seeds_needed"] is None else
+            f"{need['seeds_needed']} seeds would decide it with 80 % power at its Holm level {need['level']:.2g}: "
+            f"{need['extra_seeds']} more, about {need['cost_seconds'] / 3600:.1f} job-hours of training here")
+    return out
+
+
+def _claim_view(c: dict, note: str | None = None) -> dict:
+    parts = [_part_view(p) for p in c["parts"]]
+    shown = c.get("shown")
+    view = {k: c[k] for k in ("id", "short", "paper", "where", "verdict", "reason", "evidence")}
+    view.update(style=VERDICT_STYLE[c["verdict"]], parts=parts, split=len(parts) > 1)
+    view.update({k: c[k] for k in ("form", "baseline") if c.get(k)})  # only where the claim has one
+    if note:
+        view["note"] = note
+    if shown:
+        view["shown"] = {"seeds": _seeds_text(c["shown_seeds"]), "verdict": shown["verdict"],
+                         "style": VERDICT_STYLE[shown["verdict"]], "reason": shown["reason"],
+                         "parts": [_part_view(p) for p in shown["parts"]]}
+    return view
+
+
+def scoreboard(claim_list: list[dict], runs, data: list[dict], config_names: list[str],
+               protocol: dict | None = None, notes: dict | None = None) -> dict:
     """The claims with their styles, the verdict counts and the footer line: which config, how
-    many seeds, which data, the date."""
+    many seeds (decision and the others), which data, the date."""
+    protocol = protocol or claims_mod.DEFAULT_PROTOCOL
     seeds = sorted({r.seed for r in runs})
     counts = Counter(c["verdict"] for c in claim_list)
-    counts = {v: counts[v] for v in VERDICT_STYLE if counts[v]}  # holds, does not hold, not assessed
+    counts = {v: counts[v] for v in VERDICT_STYLE if counts[v]}  # holds, does not hold, not decided, not assessed
+    decision = [s for s in seeds if s in protocol["decision_seeds"]]
     return {
-        "claims": [dict(c, style=VERDICT_STYLE[c["verdict"]]) for c in claim_list],
+        "claims": [_claim_view(c, (notes or {}).get(c["id"])) for c in claim_list],
+        "decision_seeds": _seeds_text(protocol["decision_seeds"]),
+        "decision_present": _seeds_text(decision),
+        "selection_seeds": _seeds_text(protocol["selection_seeds"]),
+        "selection_note": protocol.get("selection_note", "seeds 0-2 chose the defaults"),
+        "family": sum(len([p for p in c["parts"] if p["test"] in claims_mod.STATISTICAL]) for c in claim_list),
+        "alpha": f"{protocol['alpha']:g}",
         "counts": ", ".join(f"{n} {v}" for v, n in counts.items()),
         "config": " + ".join(config_names) or "(not given)",
         "seeds": f"{len(seeds)} seed{'s' if len(seeds) > 1 else ''} ({', '.join(map(str, seeds))})",
@@ -194,12 +245,19 @@ def build_context(reported: dict, tables: dict, figures: list[dict], runs, confi
                  "torch": f"{r.metrics['versions']['torch']} (CUDA {r.metrics['versions'].get('cuda') or 'none'})",
                  "in_container": r.timings.get("container") or r.timings["in_container"]}
                 for r in runs]
-    claim_list = claims_mod.assess(list(claim_specs), evidence.from_runs(runs))
+    spec = claim_specs if isinstance(claim_specs, dict) else {"claims": list(claim_specs),
+                                                               "protocol": claims_mod.DEFAULT_PROTOCOL}
+    results = evidence.from_runs(runs)
+    claim_list = claims_mod.assess(spec["claims"], results, spec["protocol"])
     commit = runinfo.git_commit()
     return {
+        "claims_document": claims_mod.document(spec, results, claim_list),
+        "noise": noise_standard(spec["protocol"]),
         "studies": study_sections(list(studies), out_dir),
         "source": reported["source"],
-        "scoreboard": scoreboard(claim_list, runs, data, list(config_names)),
+        "scoreboard": scoreboard(claim_list, runs, data, list(config_names), spec["protocol"],
+                                 reported.get("claim_notes")),
+        "definitions": reported.get("definitions", {}),
         "verdicts": dict(sorted(verdicts.items())),
         "unofficial": [d for d in data if not d["official"]],
         "table1": tables["table1_layout"],
@@ -233,10 +291,28 @@ def _number_rows(table: dict) -> list[dict]:
     return [r | {"derived": r.get("key") == DERIVED} for r in table["rows"]]
 
 
+def noise_standard(protocol: dict) -> str:
+    """The report's one noise standard, stated once (docs/protocol.md)."""
+    n = len(protocol["decision_seeds"])
+    return (f"Seed noise is the spread of the {n} decision seeds (sd with n − 1, Student t). A number the paper "
+            f"prints is reproduced (within seed noise) when it lies in the 95 % prediction interval of one more of "
+            f"our runs, mean ± t·sd·√(1 + 1/n) (± 2.78 sd with {n} seeds), widened by the paper's printing precision; "
+            f"R against C is a paired test across the seeds, Holm-corrected over every claim. With {n} seeds a number "
+            f"outside the interval is clearly not what our setup produces; one inside is compatible, not confirmed, "
+            f"and a wide spread makes almost any number compatible (seeds 0-2: C's stopping epoch sd ≈ 4 epochs). "
+            f"An R − C effect smaller than about 3 sd comes out not decided; the claims say how many seeds would decide it.")
+
+
 def render(context: dict, templates: Path, out_dir: Path) -> list[Path]:
-    """Render report.md and index.html from paper/report.{md,html}.j2; write each atomically."""
+    """Render report.md and index.html from paper/report.{md,html}.j2, and claims.json (the
+    verdicts with every per-seed input they read, `claims.recompute`); write each atomically."""
+    doc = context.pop("claims_document", None)
     check_complete(context)
     written = []
+    if doc is not None:
+        path = out_dir / "claims.json"
+        atomic.write_json(path, doc)
+        written.append(path)
     for name, template, autoescape in (("report.md", "report.md.j2", False),
                                        ("index.html", "report.html.j2", True)):
         env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), autoescape=autoescape,
@@ -260,5 +336,5 @@ def make_report(*, reported: str | Path, templates: str | Path, tables: str | Pa
         json.loads(Path(figures).read_text()), provenance.load_runs(run_dirs, eval_dirs),
         json.loads(Path(config).read_text()), [Path(p) for p in sources], [Path(p) for p in bench],
         [Path(p) for p in hashed], out, [Path(p) for p in studies],
-        claims_mod.load(claims)["claims"], list(config_names))
+        claims_mod.load(claims), list(config_names))
     return render(context, Path(templates), out)

@@ -18,7 +18,9 @@ from pathlib import Path
 import yaml
 
 from ..analysis import formatting as f
+from ..analysis.claims import DEFAULT_PROTOCOL
 from ..analysis.provenance import load_runs
+from ..analysis.readings import prediction_interval_half_width
 from .table_files import write_tables
 
 # Verdicts of one printed number, and the colour (style) each gets in the report: only a real
@@ -26,6 +28,7 @@ from .table_files import write_tables
 REPRODUCED, NOT_REPRODUCED = "reproduced", "not reproduced"
 UNOFFICIAL = "not assessed (unofficial data)"
 NOT_COMPARABLE = "not comparable (different hardware)"
+NOT_RUN = "not assessed (decision seeds not run)"
 SETTING_SAME, SETTING_DIFFERS = "setting: same as the paper's", "setting: differs from the paper's"
 DERIVED = "(derived)"  # key of a row computed from a paper number rather than printed in the paper
 NO_VERDICT = "derived: no verdict"
@@ -46,42 +49,82 @@ def load_reported(path: str | Path) -> dict:
     return yaml.safe_load(Path(path).read_text())
 
 
-def verdict(spec: dict, value: float, official: bool = True) -> str:
-    """The verdict of one number: tolerance on the paper's data; settings and other hardware
-    are never a reproduction; on data that is not the paper's (official: false) none applies."""
+def verdict(spec: dict, value: float, official: bool = True, half_width: float = 0.0, decided: bool = True) -> str:
+    """The verdict of one number by the report's one noise standard: within the 95 % prediction
+    interval of one more decision-seed run (`half_width`, 0 for a number without seed noise)
+    widened by the paper's printing precision (`tolerance`), on the paper's data; settings and
+    other hardware are never a reproduction; without the decision seeds no verdict applies."""
     if spec.get("comparison") == "hardware":
         return NOT_COMPARABLE
-    within = abs(value - spec["value"]) <= spec["tolerance"] + 1e-9
+    within = abs(value - spec["value"]) <= half_width + spec["tolerance"] + 1e-9
     if spec.get("comparison") == "setting":
         return SETTING_SAME if within else SETTING_DIFFERS
     if not official:
         return UNOFFICIAL
+    if not decided:
+        return NOT_RUN
     return REPRODUCED if within else NOT_REPRODUCED
 
 
+def _ours(mean: float, std: float | None, n: int, unit: str) -> str:
+    """Mean ± sd over seeds; counts of images as whole numbers ('9,840 ± 32 images (6 seeds)')."""
+    if unit == "images":
+        sd = f" ± {std:,.0f}" if std is not None and n > 1 else ""
+        return f"{mean:,.0f}{sd} images" + (f" ({n} seeds)" if n > 1 else "")
+    return f.spread(mean, std, n, unit)
+
+
 def compare(key: str, spec: dict, values: list[float], quantity: str, measured_as: str,
-            official: bool = True, per: int | None = None) -> dict:
-    """One comparison row; `values` are the regenerated numbers, one per seed. `per`: the counts
-    are over `per` test images, not the paper's 10,000: they are compared per 10,000."""
+            official: bool = True, per: int | None = None, seeds: list[int] | None = None,
+            decision: bool = True, shown: tuple[list[int], list[float]] | None = None,
+            protocol: dict = DEFAULT_PROTOCOL) -> dict:
+    """One comparison row; `values` are the regenerated numbers, one per seed (`seeds`; the
+    decision seeds when `decision`, else the seeds present, shown without a verdict). `shown`:
+    the seeds that chose the defaults and their values, printed beside. `per`: the counts are
+    over `per` test images, not the paper's 10,000: they are compared per 10,000."""
     if not values or any(v is None or (isinstance(v, float) and math.isnan(v)) for v in values):
         raise ValueError(f"{key}: no regenerated value ({measured_as})")
     unit = spec["unit"]
-    scaled = [v * PAPER_TEST_IMAGES / per for v in values] if per else values
+    scale = (lambda vs: [v * PAPER_TEST_IMAGES / per for v in vs]) if per else (lambda vs: list(vs))
+    scaled = scale(values)
     mean = statistics.fmean(scaled)
     std = statistics.stdev(scaled) if len(scaled) > 1 else None
-    ours = f.spread(mean, std, len(scaled), f.PER_10K if per else unit)
+    shown_unit = f.PER_10K if per else unit
+    ours = _ours(mean, std, len(scaled), shown_unit)
     if per:
-        ours += f" ({f.number(statistics.fmean(values), unit)} of {per:,})"
+        ours += f" ({f.number(statistics.fmean(values), unit, 0 if unit == 'images' else None)} of {per:,})"
+    label = _seed_label(seeds, decision, protocol)
+    if label:
+        ours = f"{label}: {ours}"
+    half = prediction_interval_half_width(std, len(scaled)) if std is not None else 0.0
+    du = f.PER_10K if per else DIFF_UNIT.get(unit, unit)
     if spec.get("comparison") == "hardware":
         difference = "not comparable: other hardware and data (per-image speed below)"
+    elif seeds is not None and len(values) < 2:
+        difference = f"{f.signed(mean - spec['value'], du)} (one seed: its noise unknown)"
     else:
-        du = f.PER_10K if per else DIFF_UNIT.get(unit, unit)
-        difference = f"{f.signed(mean - spec['value'], du)} (tolerance ±{f.number(spec['tolerance'], du, f.DECIMALS.get(unit, 2))})"
-    v = verdict(spec, mean, official)
-    return {"key": key, "quantity": quantity, "paper": f.number(spec["value"], unit),
-            "ours": ours, "difference": difference, "verdict": v, "style": STYLE.get(v, "none"),
-            "measured_as": measured_as, "where": spec["where"],
-            "value": mean, "n": len(values), "owner": key}
+        width = (half if math.isfinite(half) else 0.0) + spec["tolerance"]
+        difference = (f"{f.signed(mean - spec['value'], du)} (95 % prediction interval of one more seed and "
+                      f"printing precision: ±{f.number(width, du, f.DECIMALS.get(unit, 2))})")
+    v = verdict(spec, mean, official, half if math.isfinite(half) else math.inf, decision)
+    row = {"key": key, "quantity": quantity, "paper": f.number(spec["value"], unit),
+           "ours": ours, "difference": difference, "verdict": v, "style": STYLE.get(v, "none"),
+           "measured_as": measured_as, "where": spec["where"],
+           "value": mean, "n": len(values), "owner": key}
+    if shown and shown[1]:
+        vals = scale(shown[1])
+        row["shown"] = (f"{_seed_label(shown[0], False, protocol)}: "
+                        + _ours(statistics.fmean(vals), statistics.stdev(vals) if len(vals) > 1 else None, len(vals), shown_unit))
+    return row
+
+
+def _seed_label(seeds, decision: bool, protocol: dict) -> str:
+    if not seeds:
+        return ""
+    text = f"{seeds[0]}-{seeds[-1]}" if len(seeds) > 2 and seeds == list(range(seeds[0], seeds[-1] + 1)) \
+        else ", ".join(map(str, seeds))
+    return f"seeds {text}" if decision else f"seeds {text} (chose the defaults, no verdict)" \
+        if set(seeds) <= set(protocol["selection_seeds"]) else f"seeds {text} (no verdict)"
 
 
 def derived(row: dict) -> dict:
@@ -97,6 +140,24 @@ def _select(runs, dataset: str, variant: str) -> list:
     return chosen
 
 
+def _split(sel: list, protocol: dict) -> tuple[list, list, bool]:
+    """(runs the row's value comes from, the other runs shown beside, whether these are the
+    decision seeds): the decision seeds when every one of them is there, else the seeds present."""
+    decision = [r for r in sel if r.seed in protocol["decision_seeds"]]
+    if {r.seed for r in decision} == set(protocol["decision_seeds"]):
+        return sorted(decision, key=lambda r: r.seed), sorted((r for r in sel if r not in decision), key=lambda r: r.seed), True
+    return sorted(sel, key=lambda r: r.seed), [], False
+
+
+def _seeded(key: str, spec: dict, sel: list, value, quantity: str, how: str, protocol: dict,
+            per: int | None = None) -> dict:
+    """A row whose number varies by seed: its value and verdict from the decision seeds only."""
+    used, other, decision = _split(sel, protocol)
+    return compare(key, spec, [value(r) for r in used], quantity, how, _official(used), per,
+                   seeds=[r.seed for r in used], decision=decision,
+                   shown=([r.seed for r in other], [value(r) for r in other]) if other else None, protocol=protocol)
+
+
 def _official(runs) -> bool:
     return all(r.metrics["data"]["official"] for r in runs)
 
@@ -106,7 +167,10 @@ def _seeds(runs) -> str:
 
 
 def _train_accuracy(run) -> tuple[float, str]:
-    """Training accuracy at the restored epoch, or the validation accuracy when not recorded."""
+    """Training accuracy at the restored epoch: eval mode on the training split (eval.json) when
+    evaluated so, else the training loop's running accuracy, else the validation accuracy."""
+    if run.eval.get("train_accuracy_eval") is not None:
+        return 100 * run.eval["train_accuracy_eval"], "restored weights in eval mode on the run's training split (eval.json train_accuracy_eval)"
     row = run.metrics["history"][run.metrics["best_epoch"] - 1]
     if "train_accuracy" in row:
         return 100 * row["train_accuracy"], "running accuracy over the training batches of the restored epoch"
@@ -118,7 +182,7 @@ TABLE1_FIELDS = {"test_accuracy": "Test accuracy", "true_predictions": "True pre
                  "false_predictions": "False predictions", "true_low_confidence": "True low confidence"}
 
 
-def comparison_rows(runs, complexity: dict, numbers: dict) -> list[dict]:
+def comparison_rows(runs, complexity: dict, numbers: dict, protocol: dict = DEFAULT_PROTOCOL) -> list[dict]:
     """One row per number of reported.yaml (key order kept) plus derived rows under some."""
     rows = []
     for key, spec in numbers.items():
@@ -127,7 +191,7 @@ def comparison_rows(runs, complexity: dict, numbers: dict) -> list[dict]:
             variant, field = rest
             sel = _select(runs, "mnist", variant)
             scale = 100 if field == "test_accuracy" else 1
-            vals = [scale * r.eval["accuracy" if field == "test_accuracy" else field] for r in sel]
+            value = lambda r, scale=scale, field=field: scale * r.eval["accuracy" if field == "test_accuracy" else field]
             how = (f"eval.json {'accuracy x 100' if field == 'test_accuracy' else field} on "
                    f"{sel[0].eval['n_test']:,} MNIST test images, {_seeds(sel)}")
             if field == "true_low_confidence":
@@ -136,13 +200,11 @@ def comparison_rows(runs, complexity: dict, numbers: dict) -> list[dict]:
             if len(n_test) > 1:
                 raise ValueError(f"MNIST {variant} runs evaluated on different test sets: {sorted(n_test)}")
             per = n_test.pop() if field != "test_accuracy" and n_test != {PAPER_TEST_IMAGES} else None
-            rows.append(compare(key, spec, vals, f"MNIST{variant} {TABLE1_FIELDS[field].lower()}", how,
-                                _official(sel), per))
+            rows.append(_seeded(key, spec, sel, value, f"MNIST{variant} {TABLE1_FIELDS[field].lower()}", how, protocol, per))
         elif head == "prose" and rest[-1] == "train_accuracy":
             sel = _select(runs, "mnist", rest[0])
-            pairs = [_train_accuracy(r) for r in sel]
-            rows.append(compare(key, spec, [v for v, _ in pairs], f"MNIST{rest[0]} training accuracy",
-                                f"{pairs[0][1]}, {_seeds(sel)}", _official(sel)))
+            rows.append(_seeded(key, spec, sel, lambda r: _train_accuracy(r)[0], f"MNIST{rest[0]} training accuracy",
+                                f"{_train_accuracy(sel[0])[1]}, {_seeds(sel)}", protocol))
         elif head == "data":
             dataset, field = rest
             sel = [r for v in ("C", "R") for r in _select(runs, dataset, v)]
@@ -158,18 +220,19 @@ def comparison_rows(runs, complexity: dict, numbers: dict) -> list[dict]:
             variant, field = rest
             sel = _select(runs, "mnist", variant)
             if field == "stopped_epoch":
-                rows.append(compare(key, spec, [r.metrics["stopped_epoch"] for r in sel],
+                rows.append(_seeded(key, spec, sel, lambda r: r.metrics["stopped_epoch"],
                                     f"MNIST{variant} epochs run (early stop)",
-                                    f"metrics.json stopped_epoch, {_seeds(sel)}", _official(sel)))
+                                    f"metrics.json stopped_epoch (epochs run; the restored epoch is best_epoch, "
+                                    f"{', '.join(str(r.metrics['best_epoch']) for r in sel)}), {_seeds(sel)}", protocol))
             else:
-                rows += _timing_rows(key, spec, sel, variant)
+                rows += _timing_rows(key, spec, _split(sel, protocol)[0], variant)
         elif head == "fashion" and rest[-1] == "test_accuracy":
             sel = _select(runs, "fashion", rest[0])
             d = sel[0].metrics["data"]
-            rows.append(compare(key, spec, [100 * r.eval["accuracy"] for r in sel],
+            rows.append(_seeded(key, spec, sel, lambda r: 100 * r.eval["accuracy"],
                                 f"FASHIONMNIST{rest[0]} test accuracy",
                                 f"{d['n_test']:,} test images, trained on {d['n_train']:,} "
-                                f"(subset={d['subset']}), {_seeds(sel)}", _official(sel)))
+                                f"(subset={d['subset']}), {_seeds(sel)}", protocol))
         elif key == "fashion.subset_fraction":
             sel = [r for v in ("C", "R") for r in _select(runs, "fashion", v)]
             vals = sorted({100 * (r.metrics["config"]["subset_fraction"] if r.metrics["config"]["subset"] != "none"
@@ -244,10 +307,13 @@ def table1_layout(rows: list[dict], numbers: dict) -> dict:
         unit = numbers[f"table1.R.{field}"]["unit"]
         paper_r, paper_c = numbers[f"table1.R.{field}"]["value"], numbers[f"table1.C.{field}"]["value"]
         du = DIFF_UNIT.get(unit, unit)
+        dd = 0 if unit == "images" else None  # counts: whole numbers
         out.append({"quantity": label, "R paper": f.number(paper_r, unit), "R ours": r["ours"],
                     "C paper": f.number(paper_c, unit), "C ours": c["ours"],
-                    "R − C paper": f.signed(paper_r - paper_c, du), "R − C ours": f.signed(r["value"] - c["value"], f.PER_10K if f.PER_10K in r["ours"] else du),
-                    "R style": r["style"], "C style": c["style"]})
+                    "R − C paper": f.signed(paper_r - paper_c, du),
+                    "R − C ours": f.signed(r["value"] - c["value"], f.PER_10K if f.PER_10K in r["ours"] else du, dd),
+                    "R style": r["style"], "C style": c["style"]}
+                   | {f"{v} shown": x["shown"] for v, x in (("R", r), ("C", c)) if "shown" in x})
     return {"title": "Table 1 in the paper's layout: MNIST test set", "rows": out,
             "columns": ["quantity", "R paper", "R ours", "C paper", "C ours", "R − C paper", "R − C ours"]}
 
@@ -272,9 +338,10 @@ def sweep_table(runs, numbers: dict) -> dict:
     return {"title": "True low confidence by threshold (MNIST test set, per 10,000 images)", "rows": rows, "note": note}
 
 
-def build_tables(runs, complexity: dict, reported: dict) -> dict:
-    """{table name: {"title", "rows"}}; every key of reported.yaml lands in exactly one table."""
-    rows = comparison_rows(runs, complexity, reported["numbers"])
+def build_tables(runs, complexity: dict, reported: dict, protocol: dict = DEFAULT_PROTOCOL) -> dict:
+    """{table name: {"title", "rows"}}; every key of reported.yaml lands in exactly one table.
+    `protocol`: paper/claims.yaml's, whose decision seeds alone give the verdicts."""
+    rows = comparison_rows(runs, complexity, reported["numbers"], protocol)
     tables = {}
     for name, (title, prefixes) in TABLES.items():
         mine = [r for r in rows if r["owner"].startswith(prefixes)]
@@ -294,8 +361,10 @@ def build_tables(runs, complexity: dict, reported: dict) -> dict:
 
 
 def make_tables(run_dirs: list[str], eval_dirs: list[str], complexity: str | Path, reported: str | Path,
-                out_dir: str | Path) -> list[Path]:
-    """The paper's tables from the finished runs, written as files; the paths written."""
+                out_dir: str | Path, claims: str | Path | None = None) -> list[Path]:
+    """The paper's tables from the finished runs, written as files; the paths written. `claims`:
+    the protocol's file (its decision seeds), paper/claims.yaml beside reported.yaml by default."""
+    claims = Path(claims) if claims else Path(reported).with_name("claims.yaml")
     tables = build_tables(load_runs(run_dirs, eval_dirs), json.loads(Path(complexity).read_text()),
-                          load_reported(reported))
+                          load_reported(reported), yaml.safe_load(claims.read_text())["protocol"])
     return write_tables(tables, out_dir)
