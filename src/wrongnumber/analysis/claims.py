@@ -432,3 +432,25 @@ def recompute(doc: dict) -> list[dict]:
 
 def scoreboard_counts(verdicts: list[dict]) -> dict:
     return {v: sum(c["verdict"] == v for c in verdicts) for v in (HOLDS, FAILS, NOT_DECIDED, NOT_ASSESSED)}
+
+
+def verify(doc: dict, rel: float = 1e-9) -> list[str]:
+    """Where a claims.json's verdicts differ from those recomputed from its own inputs: one
+    'path: committed != recomputed' per difference (numbers within `rel`); empty when it holds."""
+    out: list[str] = []
+
+    def walk(a, b, path):
+        if isinstance(a, dict) and isinstance(b, dict):
+            for k in sorted(set(a) | set(b)):
+                walk(a.get(k), b.get(k), f"{path}.{k}")
+        elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+            for i, (x, y) in enumerate(zip(a, b)):
+                walk(x, y, f"{path}[{i}]")
+        elif isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+            if not math.isclose(a, b, rel_tol=rel, abs_tol=1e-12):
+                out.append(f"{path}: {a!r} != {b!r}")
+        elif a != b:
+            out.append(f"{path}: {a!r} != {b!r}")
+
+    walk(doc["verdicts"], recompute(doc), "verdicts")
+    return out
