@@ -310,8 +310,12 @@ def _combine(parts: list[dict]) -> tuple[str, str]:
     named = lambda verdict: ", ".join(p["id"] for p in parts if p["verdict"] == verdict)
     one = len(parts) == 1
     if FAILS in v:
-        return FAILS, parts[0]["reason"] if one else f"fails on {named(FAILS)}: " + "; ".join(
-            f"{p['id']}: {p['reason']}" for p in parts if p["verdict"] == FAILS)
+        failed = [p for p in parts if p["verdict"] == FAILS]
+        if one:
+            return FAILS, parts[0]["reason"]
+        if len(failed) == 1:
+            return FAILS, f"fails on {failed[0]['id']}: {failed[0]['reason']}"
+        return FAILS, f"fails on {named(FAILS)}: " + "; ".join(f"{p['id']}: {p['reason']}" for p in failed)
     if all(x == HOLDS for x in v):
         return HOLDS, parts[0]["reason"] if one else "every part holds: " + "; ".join(f"{p['id']}: {p['reason']}" for p in parts)
     verdict = NOT_DECIDED if NOT_DECIDED in v else NOT_ASSESSED
