@@ -214,3 +214,8 @@ def test_the_document_recomputes_to_the_same_verdicts(tmp_path):
     r3 = next(x for x in back["inputs"]["mnist/R"] if x["seed"] == 3)
     assert r3["mcnemar_vs_c"] == [2, 0] and "correct" not in r3  # counts kept, per-image arrays not
     assert back["scoreboard"][HOLDS] == len(CLAIMS)
+
+
+def test_the_code_default_protocol_is_paper_claims_yaml():
+    # callers without the file (the readings study's claim_verdicts) get the same seeds and levels
+    assert {k: PROTOCOL[k] for k in claims.DEFAULT_PROTOCOL} == claims.DEFAULT_PROTOCOL
