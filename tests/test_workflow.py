@@ -105,7 +105,11 @@ def test_train_rule_declares_threads_and_gpu():
     assert out.returncode == 0, out.stdout + out.stderr
     train_jobs = re.findall(r"rule train:.*?resources: ([^\n]*)", out.stdout, re.DOTALL)
     assert train_jobs and all("gpu=1" in r for r in train_jobs)
-    assert "--threads 4 --claim-gpus 1 --resume" in out.stdout
+    # portable numerics (the default): one thread per job whatever the cores, so jobs run side by side
+    assert "--threads 1 --numerics portable --claim-gpus 1 --resume" in out.stdout
+    native = snakemake("-n", "-p", "--forceall", "--configfile", "config/config.yaml", "--cores", "8",
+                       "--config", "numerics=native", "threads=4")
+    assert "--threads 4 --numerics native --claim-gpus 1 --resume" in native.stdout, native.stdout + native.stderr
     assert "--train-dir data/mnist --test-dir data/mnist" in out.stdout  # the vendored official data
 
 
