@@ -101,7 +101,8 @@ def cmd_assemble_data(args) -> int:
 def cmd_tables(args) -> int:
     from .artifacts.tables import make_tables
 
-    return _print(make_tables(args.runs, args.evals, args.complexity, args.reported, args.out_dir))
+    return _print(make_tables(args.runs, args.evals, args.complexity, args.reported, args.out_dir,
+                              claims=args.claims))
 
 
 def cmd_figures(args) -> int:
@@ -343,6 +344,9 @@ def args_assemble_data(p: argparse.ArgumentParser) -> None:
 
 def args_tables(p: argparse.ArgumentParser) -> None:
     add_runs(p)
+    p.add_argument("--claims", default=None,
+                   help="paper/claims.yaml: the protocol whose decision seeds give the verdicts "
+                        "(default: claims.yaml beside --reported)")
     p.add_argument("--complexity", required=True, help="JSON written by `wrongnumber complexity`")
     p.add_argument("--out-dir", required=True)
 

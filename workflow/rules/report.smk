@@ -32,6 +32,7 @@ rule resolved_config:
 rule tables:
     input:
         reported="paper/reported.yaml",
+        claims="paper/claims.yaml",
         complexity="results/complexity.json",
         metrics=runs(f"{RUN}/metrics.json"),
         evals=runs(f"{RUN}/eval/eval.json"),
@@ -55,7 +56,7 @@ rule tables:
     benchmark:
         "results/benchmarks/tables.tsv"
     shell:
-        "wrongnumber tables --reported {input.reported} --complexity {input.complexity} "
+        "wrongnumber tables --reported {input.reported} --claims {input.claims} --complexity {input.complexity} "
         "--runs {params.runs} --evals {params.evals} --out-dir {params.out} > {log} 2>&1"
 
 
@@ -128,6 +129,7 @@ rule report:
     output:
         html="results/report/index.html",
         md="results/report/report.md",
+        claims="results/report/claims.json",  # the verdicts and every input they read
     params:
         templates=lambda wildcards, input: os.path.dirname(input.templates[0]),
         config_names=" ".join(shlex.quote(n) for n in config_names()),

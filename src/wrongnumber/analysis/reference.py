@@ -111,6 +111,7 @@ FROZEN = ("results/config.json", "results/complexity.json",
           "results/*/*/*/seed*/probes.npz", "results/*/*/*/seed*/eval/predictions.csv",
           "results/tables/*", "results/figures/*",
           "results/stopping/*", "results/readings/*", "results/report/report.md", "results/report/index.html",
+          "results/report/claims.json",
           "results/benchmarks/**/*.tsv")
 
 
