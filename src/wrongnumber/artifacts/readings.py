@@ -42,7 +42,7 @@ def ranking_rows(result: dict) -> list[dict]:
     return rows
 
 
-CLAIM_LABELS = {"similar_accuracy": "R ≈ C", "more_low_confidence": "R low-conf ≥ 2× C",
+CLAIM_LABELS = {"similar_accuracy": "R ≈ C", "more_low_confidence": "R more low-conf than C",
                 "stops_earlier": "R stops earlier", "cam_better_from_epoch1": "R's maps closer at epoch 1"}
 
 
