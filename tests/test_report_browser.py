@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from wrongnumber.analysis import claims as claims_mod
+
 ROOT = Path(__file__).parents[1]
 CHROMIUM = os.environ.get("WRONGNUMBER_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -100,6 +102,6 @@ def test_report_in_chromium(report, browser, shots, name):
     assert len(facts["toc"]) >= 6 and not facts["tocMissing"], f"table-of-contents links without a target: {facts['tocMissing']}"
     assert not facts["linksMissing"], f"in-page links without a target: {facts['linksMissing']}"
     assert facts["claims"] == len(claims), "the claims scoreboard is missing or incomplete"
-    assert set(facts["verdicts"]) <= {"holds", "does not hold", "not assessed"}, facts["verdicts"]
+    assert set(facts["verdicts"]) <= {claims_mod.HOLDS, claims_mod.FAILS, claims_mod.NOT_DECIDED, claims_mod.NOT_ASSESSED}, facts["verdicts"]
     assert facts["firstVerdictBottom"] <= facts["viewportHeight"], "the first verdict is below the first screen"
     assert facts["figureColumns"] == (1 if width < 700 else 2), f"figure grid at {width} px: {facts['figureColumns']} columns"
