@@ -17,6 +17,7 @@ from ..core.evaluate import CAM_QUALITY
 from ..core.models import MODELS
 from ..plan.extension import Settings, expand
 from ..plan.runspec import SEP, overrides_of
+from .questions import extension_questions
 from .stats import mcnemar, paired_across_seeds
 from .stats import summarize as summarize_at
 
@@ -106,4 +107,5 @@ def summarise(study: Settings, bases: dict, runs) -> dict:
                 "resolutions": [MODELS[coarse].cam_hw, MODELS[fine].cam_hw], "seeds": seeds,
                 "paired": {m: paired_across_seeds([_values(b[s])[m] for s in seeds],
                                                   [_values(a[s])[m] for s in seeds]) for m in measures}})
+    out["questions"] = extension_questions(out)
     return out

@@ -25,6 +25,7 @@ from ..core.explain_metrics import METRICS, evaluate_methods
 from ..core.train import load_run
 from ..plan import layout
 from ..plan.xai import Settings, expand
+from .questions import xai_questions
 from .reliability import bootstrap_mean_alpha, krippendorff_alpha_of_rankings
 from .stats import paired_across_seeds, summarize
 
@@ -192,4 +193,5 @@ def summarise(study: Settings, bases: dict, score_dirs: list) -> dict:
                 local[f"{metric} ({label})"] = {"value": summarize(a), "reference": summarize(c),
                                                 "paired": paired_across_seeds(a, c) if len(a) == len(c) else None}
         out["comparisons"][training] = {"alpha": alpha_cmp, "localisation": local}
+    out["questions"] = xai_questions(out)
     return out

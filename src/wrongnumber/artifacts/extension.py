@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..analysis import formatting as fmt
 from ..core.atomic import write_json
+from . import questions as q
 from .study_figures import accuracy_vs_cam, snapshots
 from .table_files import write_tables
 
@@ -51,7 +52,10 @@ def table_rows(result: dict) -> dict:
              "seeds": str(f["paired"][m]["n"]), "paired t-test p": _p(f["paired"][m]["t_test"]),
              "Wilcoxon signed-rank p": _p(f["paired"][m]["wilcoxon"])}
             for f in result["feature_map"] for m in measures]
-    tables = {"summary": {"title": f"Per dataset, backbone and variant: mean ± sd over seeds "
+    tables = {"questions": {"title": "The study's questions, decided by the rule fixed before its runs "
+                                     "(docs/protocol.md): paired t-tests across seeds, one Holm family",
+                            "rows": q.rows(result.get("questions", []))},
+              "summary": {"title": f"Per dataset, backbone and variant: mean ± sd over seeds "
                                    f"[{result['confidence']:.0%} t-interval of the mean]", "rows": summary},
               "r_vs_c": {"title": "R against C, paired by seed (same split and initialisation)", "rows": paired},
               "mcnemar": {"title": "R against C per seed on the same test images: McNemar's test", "rows": mcn}}
@@ -91,7 +95,8 @@ def report_section(result: dict) -> dict:
     seeds = sorted({s for c in result["cells"] for s in c["seeds"]})
     datasets = sorted({c["dataset"] for c in result["cells"]})
     unofficial = sorted({c["dataset"] for c in result["cells"] if not c["official"]})
-    statements = [f"{len(seeds)} seeds ran in all ({seeds}); per cell the seeds are listed in the table. Data: "
+    statements = q.lines(result.get("questions", []))
+    statements += [f"{len(seeds)} seeds ran in all ({seeds}); per cell the seeds are listed in the table. Data: "
                   + ", ".join(f"{d} (official: {'false' if d in unofficial else 'true'})" for d in datasets) + "."]
     for t in result["r_vs_c"]:
         acc = t["paired"]["accuracy"]

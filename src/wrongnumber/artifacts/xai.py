@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..analysis import formatting as fmt
 from ..core.atomic import write_json
+from . import questions as q
 from .study_figures import methods_grid
 from .table_files import write_tables
 
@@ -29,7 +30,10 @@ def table_rows(result: dict) -> dict:
                                  f"mean ± sd over seeds [{result['confidence']:.0%} {result['interval']}]",
                         "rows": [{"metric": f"{k} ({'higher' if metrics[k] else 'lower'} is better)",
                                   **{t: cell(result["alpha"][t][k]) for t in result["trainings"]}}
-                                 for k in metrics]}}
+                                 for k in metrics]},
+              "questions": {"title": "The study's questions, decided by the rule fixed before its runs "
+                                     "(docs/protocol.md): alpha intervals against the reference's",
+                            "rows": q.rows(result.get("questions", []))}}
     for t in result["trainings"]:
         tables[f"methods_{t}"] = {
             "title": f"{t}: mean score per method and metric (mean ± sd over seeds of the per-run means)",
@@ -58,8 +62,10 @@ def answers(result: dict) -> list[str]:
     """The study's question, answered from its numbers: against the reference training (C),
     does each modification raise alpha (intervals disjoint) and localise the maps better?"""
     ref = result["reference"]
-    lines = [f"Alpha intervals: {result['confidence']:.0%} {result['interval']}; 'higher' and 'lower' "
-             "need disjoint intervals."]
+    lines = q.lines(result.get("questions", []))
+    lines.append(f"Alpha intervals: {result['confidence']:.0%} {result['interval']}; 'higher' and 'lower' "
+                 "need disjoint intervals; a question holds when more than half of the metrics are "
+                 "'higher' and none 'lower' (docs/protocol.md).")
     n = len(result["metrics"])
     for t, comp in result["comparisons"].items():
         counts = {k: sum(v == k for v in comp["alpha"].values())
@@ -85,7 +91,7 @@ def answers(result: dict) -> list[str]:
 def report_section(result: dict) -> dict:
     """What the report's explanation-study section prints."""
     tables = table_rows(result)
-    alpha = tables.pop("alpha")
+    alpha, questions = tables.pop("alpha"), tables.pop("questions")
     o = result["options"]
     local_rows = []
     for t, comp in result["comparisons"].items():
@@ -100,6 +106,8 @@ def report_section(result: dict) -> dict:
         "answers": answers(result),
         "accuracy": ", ".join(f"{t} {_fmt(a, 2)} %" for t, a in accuracy.items()) or "not evaluated",
         "alpha": {"title": alpha["title"], "rows": alpha["rows"], "columns": list(alpha["rows"][0])},
+        "questions": {"title": questions["title"], "rows": questions["rows"],
+                      "columns": list(questions["rows"][0]) if questions["rows"] else []},
         "methods": [{"training": k.removeprefix("methods_"), "title": v["title"], "rows": v["rows"],
                      "columns": list(v["rows"][0])} for k, v in tables.items()],
         "localisation": {"rows": local_rows, "columns": list(local_rows[0]) if local_rows else []},
