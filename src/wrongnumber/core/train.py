@@ -24,6 +24,7 @@ from . import runinfo
 from .atomic import atomic_path, write_json
 from .cam import (CAM_TARGETS, CAM_WEIGHTS, forward_for_cam, grad_cam_from_outputs,
                   logits_and_cams, select_targets)
+from .checkpoint import Checkpoint
 from .data import NORMALIZATIONS, DataBundle, Split, load_for_run, to_model_input
 from .early_stopping import MONITORS, EarlyStopping
 from .losses import (CLASSIFICATION_LOSSES, PAIR_LABELS, classification_loss, contrastive_loss,
@@ -241,7 +242,7 @@ def validation_pass(model, split: Split, spec, cfg: TrainConfig, batch_size: int
                              nan_hit.to(ce.dtype), cls * len(y)]).double()
     ce, con, correct, nan, cls = (sums / torch.tensor([n, n, n, 1.0, n], dtype=torch.float64,
                                                       device=sums.device)).tolist()
-    total = cls + cfg.contrastive_weight * con if cfg.variant == "R" else cls
+    total = total_loss(cls, con, cfg.contrastive_weight) if cfg.variant == "R" else cls
     row = {"val_loss": total, "val_ce": ce, "val_contrastive": con, "val_accuracy": correct,
            "val_nan_guard_hits": int(nan)}
     if cfg.classification_loss != "ce":
@@ -290,24 +291,17 @@ def train(cfg: TrainConfig, data: DataBundle, out_dir: str | Path, device: torch
     best_state, start = None, 1
 
     if resume and ckpt_path.exists():
-        ck = torch.load(ckpt_path, map_location=device, weights_only=False)
-        if ck["config"] != asdict(cfg):
-            now, then = asdict(cfg), ck["config"]
+        ck = Checkpoint.load(ckpt_path, device)
+        if ck.config != asdict(cfg):
+            now, then = asdict(cfg), ck.config
             differ = sorted(k for k in set(now) | set(then) if now.get(k, "absent") != then.get(k, "absent"))
             raise ConfigError(f"{ckpt_path} was written with other options ({', '.join(differ)} differ, "
                               "e.g. by an older wrongnumber); rerun without --resume or delete the run folder")
-        model.load_state_dict(ck["model"])
-        opt.load_state_dict(ck["optimizer"])
-        order.set_state(ck["order_rng"])
-        perturb_gen.set_state(ck["perturb_rng"])
-        torch.set_rng_state(ck["cpu_rng"])
-        if device.type == "cuda" and ck["cuda_rng"] is not None:
-            torch.cuda.set_rng_state(ck["cuda_rng"], device)
-        history, epoch_seconds, phases, cams = (ck["history"], ck["epoch_seconds"],
-                                                ck["epoch_phases"], ck["cams"])
-        rule, best_state, kept = EarlyStopping(**ck["early_stopping"]), ck["best_state"], ck["kept"]
-        start = ck["epoch"] + 1
-        log(f"resuming {out} after epoch {ck['epoch']}")
+        ck.restore(model, opt, order, perturb_gen, device)
+        history, epoch_seconds, phases, cams = ck.history, ck.epoch_seconds, ck.epoch_phases, ck.cams
+        rule, best_state, kept = EarlyStopping(**ck.early_stopping), ck.best_state, ck.kept
+        start = ck.epoch + 1
+        log(f"resuming {out} after epoch {ck.epoch}")
 
     spec, train_split = data.spec, data.train
     n = len(train_split.labels)
@@ -349,16 +343,8 @@ def train(cfg: TrainConfig, data: DataBundle, out_dir: str | Path, device: torch
             f"con {row['train_contrastive']:.4f})  val_loss {row['val_loss']:.4f}  "
             f"val_acc {100 * row['val_accuracy']:.2f}%  {epoch_seconds[-1]:.1f}s{guard}")
 
-        ck = {"config": asdict(cfg), "epoch": epoch, "model": model.state_dict(),
-              "optimizer": opt.state_dict(), "order_rng": order.get_state(),
-              "perturb_rng": perturb_gen.get_state(),
-              "cpu_rng": torch.get_rng_state(),
-              "cuda_rng": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
-              "history": history, "epoch_seconds": epoch_seconds, "epoch_phases": phases,
-              "cams": cams,
-              "early_stopping": asdict(rule), "best_state": best_state, "kept": kept}
-        with atomic_path(ckpt_path) as tmp:
-            torch.save(ck, tmp)
+        Checkpoint.capture(cfg, epoch, model, opt, order, perturb_gen, device, history, epoch_seconds,
+                           phases, cams, rule, best_state, kept).save(ckpt_path)
 
     model.load_state_dict(best_state)  # early stopping restores the best weights
     if keep_epoch_states:
