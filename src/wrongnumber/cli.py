@@ -81,7 +81,9 @@ def cmd_complexity(args) -> int:
     from .analysis.complexity import complexity_report
     from .core.models import described_model
 
-    report = complexity_report(described_model(args.backbone))
+    from .analysis.comparison import load_reported
+
+    report = complexity_report(described_model(args.backbone), load_reported(args.reported)["numbers"])
     if args.out:
         write_json(args.out, report)
     if args.json or not args.out:
@@ -332,6 +334,7 @@ def args_complexity(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backbone", default="paper_cnn")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--out", help="also write the JSON report to this file")
+    p.add_argument("--reported", default="paper/reported.yaml", help="the paper's numbers (Table 2)")
 
 
 def args_assemble_data(p: argparse.ArgumentParser) -> None:

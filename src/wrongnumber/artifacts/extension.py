@@ -10,11 +10,11 @@ from pathlib import Path
 
 from ..analysis import formatting as fmt
 from ..core.atomic import write_json
+from .figures import PROBE_CLASS
 from .study_figures import accuracy_vs_cam, snapshots
 from .table_files import write_tables
 
 
-SNAPSHOT_CLASS = {"mnist": 5, "fashion": 9}  # the paper's probes: the digit five, the ankle boot
 PLOTTED = ("energy_in_mask", "ssim")
 
 
@@ -76,9 +76,9 @@ def write(result: dict, runs, out_dir) -> list:
         probes.setdefault(r.dataset, {}).setdefault(r.backbone, {}).setdefault(r.variant, r.probes)
     for dataset, by_backbone in sorted(probes.items()):
         rows = sorted(by_backbone.items())
-        png, pdf = snapshots(rows, dataset, SNAPSHOT_CLASS[dataset], out / f"snapshots_{dataset}")
+        png, pdf = snapshots(rows, dataset, PROBE_CLASS[dataset], out / f"snapshots_{dataset}")
         result["figures"].append({"png": str(png), "caption": f"{dataset}: the CAM of the class-"
-                                  f"{SNAPSHOT_CLASS[dataset]} probe (the paper's figures' image) after each "
+                                  f"{PROBE_CLASS[dataset]} probe (the paper's figures' image) after each "
                                   "backbone's last epoch, C and R, lowest seed."})
         paths += [png, pdf]
     write_json(out / "extension.json", result)

@@ -28,7 +28,7 @@ from ..analysis import claims as claims_mod
 from ..core import atomic, runinfo
 from ..analysis import evidence, provenance
 from ..core.losses import DISTANCE_EPS
-from .tables import DERIVED
+from ..analysis.comparison import DERIVED
 from ..core.models import MODELS
 from ..plan.studies import REPORTED, STUDIES
 
