@@ -23,7 +23,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from ..core.atomic import atomic_path, write_json  # noqa: E402
 from ..analysis.claims import CAM_MEASURES, LATE_EPOCH  # noqa: E402
-from ..core.data import DATASETS  # noqa: E402
+from ..core.data import DATASET_SPECS  # noqa: E402
 from ..analysis.evidence import probe_quality  # noqa: E402
 from ..analysis.provenance import load_runs  # noqa: E402
 from ..analysis.comparison import load_reported  # noqa: E402
@@ -78,7 +78,7 @@ def probe_figure(run, spec: dict, label: str):
         epoch, rule = resolve_epoch(spec["epoch"], p["epochs"])
         e = int(np.flatnonzero(p["epochs"] == epoch)[0])
         cam, image, index = p["cams"][e, k], p["images"][k], int(p["indices"][k])
-    name = DATASETS[run.dataset].classes[spec["class"]]
+    name = DATASET_SPECS[run.dataset].classes[spec["class"]]
     fig = pair_figure(cam, image, f"CAM, epoch {epoch}", f"input: {name}",
                       f"{label}: {DISPLAY[run.dataset]}{run.variant}, seed {run.seed}")
     caption = (f"{DISPLAY[run.dataset]} {run.variant} model, seed {run.seed}: Grad-CAM (left, "
@@ -173,7 +173,7 @@ def strip_figure(r_run, c_run, dataset: str):
     (er, cr, image), (ec, cc, _) = _probe(r_run, cls), _probe(c_run, cls)
     last = int(max(er[-1], ec[-1]))
     epochs = sorted({int(round(x)) for x in np.linspace(1, last, min(last, STRIP_COLUMNS))})
-    name = DATASETS[dataset].classes[cls]
+    name = DATASET_SPECS[dataset].classes[cls]
     fig = _cam_grid([(f"R seed {r_run.seed}", er, cr), (f"C seed {c_run.seed}", ec, cc)], epochs, image,
                     f"{DISPLAY[dataset]} '{name}': every epoch")
     caption = (f"{DISPLAY[dataset]}: the CAM of the probe '{name}' (class {cls}, the paper's "
