@@ -15,7 +15,8 @@ import yaml
 from wrongnumber.artifacts import figures, report, table_files, tables
 from wrongnumber.analysis import claims, comparison, provenance
 
-ROOT = Path(__file__).parents[1]
+from conftest import ROOT, fake_run
+
 REPORTED = comparison.load_reported(ROOT / "paper" / "reported.yaml")
 COMPLEXITY = {"params": 390_858, "macs": 7_748_608, "flops": 15_497_216,
               "flops_counter": "2 per MAC", "reconciliation": {
@@ -30,9 +31,6 @@ KNOWN = {("mnist", "R"): (0.9844, 119, 9), ("mnist", "C"): (0.9917, 30, 13),
 def write_run(root: Path, dataset: str, variant: str, seed: int, official: bool = True,
               n_test: int = 10_000) -> tuple[Path, Path]:
     acc, low, epochs = KNOWN[(dataset, variant)]
-    run = root / dataset / variant / f"seed{seed}"
-    ev = run / "eval"
-    ev.mkdir(parents=True)
     rng = np.random.default_rng(seed)
     history = [{"epoch": e, "train_loss": 1 / e, "train_ce": 1 / e, "train_contrastive": 0.0,
                 "val_loss": 1 / e, "val_ce": 1 / e, "val_contrastive": 0.0,
@@ -48,33 +46,31 @@ def write_run(root: Path, dataset: str, variant: str, seed: int, official: bool 
               "pair_label": "always_similar", "cam_weights": "detached", "margin": 2.0,
               "contrastive_weight": 1.0, "batch_size": 64, "dropout": 0.5, "patience": 2, "min_delta": 0.001,
               "max_epochs": 50, "early_stop_on": "ce", "val_fraction": 0.1}
-    (run / "metrics.json").write_text(json.dumps({
-        "config": config, "seed": seed, "data": data, "history": history, "best_epoch": epochs - 3,
-        "stopped_epoch": epochs, "stopped_early": True, "n_params": 390_858, "git_commit": "0" * 40,
-        "versions": {"torch": "2.14.1"}}))
-    (run / "timings.json").write_text(json.dumps({
-        "device": "cpu", "device_name": "test cpu", "in_container": False,
-        "epoch_seconds": [3600.0] * epochs, "total_seconds": 3600.0 * epochs,
-        "images_per_epoch": n_train}))
     true = round(acc * n_test)
-    (ev / "eval.json").write_text(json.dumps({
-        "dataset": dataset, "variant": variant, "seed": seed, "official": official, "n_test": n_test,
-        "accuracy": acc, "true_predictions": true, "false_predictions": n_test - true,
-        "low_confidence_threshold": 0.9, "true_low_confidence": low,
-        "low_confidence_sweep": {"0.5": low // 2, "0.9": low, "0.99": low * 3},
-        "cam_target": "prediction", "failure_rule": "lowest confidence", "data": data,
-        "cam_quality": {"ssim": 0.3, "energy_in_mask": 0.5, "l1": 0.2, "l2": 0.3, "distance": 8.0}}))
     labels = np.arange(n_test) % 10
-    (ev / "predictions.csv").write_text("index,label,prediction,confidence\n" + "".join(
-        f"{i},{y},{y if i < true else (y + 1) % 10},0.95\n" for i, y in enumerate(labels)))
     images = rng.integers(0, 256, (10, 28, 28), dtype=np.uint8)
     cams = rng.random((epochs, 10, 28, 28), dtype=np.float32)
-    np.savez(run / "probes.npz", images=images, labels=np.arange(10), indices=np.arange(10) * 7,
-             cams=cams, epochs=np.arange(1, epochs + 1))
-    np.savez(ev / "failures.npz", classes=np.arange(10), indices=np.where(np.arange(10) == 3, -1, 5),
-             images=images, cams=cams[0], predictions=np.arange(10)[::-1],
-             confidences=np.full(10, 0.5, np.float32), labels=np.arange(10))
-    return run, ev
+    run = fake_run(
+        root, dataset, variant, seed,
+        metrics={"config": config, "seed": seed, "data": data, "history": history, "best_epoch": epochs - 3,
+                 "stopped_epoch": epochs, "stopped_early": True, "n_params": 390_858, "git_commit": "0" * 40,
+                 "versions": {"torch": "2.14.1"}},
+        timings={"device": "cpu", "device_name": "test cpu", "in_container": False,
+                 "epoch_seconds": [3600.0] * epochs, "total_seconds": 3600.0 * epochs,
+                 "images_per_epoch": n_train},
+        eval={"dataset": dataset, "variant": variant, "seed": seed, "official": official, "n_test": n_test,
+              "accuracy": acc, "true_predictions": true, "false_predictions": n_test - true,
+              "low_confidence_threshold": 0.9, "true_low_confidence": low,
+              "low_confidence_sweep": {"0.5": low // 2, "0.9": low, "0.99": low * 3},
+              "cam_target": "prediction", "failure_rule": "lowest confidence", "data": data,
+              "cam_quality": {"ssim": 0.3, "energy_in_mask": 0.5, "l1": 0.2, "l2": 0.3, "distance": 8.0}},
+        predictions=[(i, y, y if i < true else (y + 1) % 10, 0.95) for i, y in enumerate(labels)],
+        probes={"images": images, "labels": np.arange(10), "indices": np.arange(10) * 7,
+                "cams": cams, "epochs": np.arange(1, epochs + 1)},
+        failures={"classes": np.arange(10), "indices": np.where(np.arange(10) == 3, -1, 5),
+                  "images": images, "cams": cams[0], "predictions": np.arange(10)[::-1],
+                  "confidences": np.full(10, 0.5, np.float32), "labels": np.arange(10)})
+    return run, run / "eval"
 
 
 @pytest.fixture(scope="module")
