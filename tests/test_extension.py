@@ -84,7 +84,7 @@ def test_r_against_c_known_answer(tmp_path):
     assert "mnist (official: false)" in section["statements"][0]
     assert section["statements"][1].startswith("mnist paper_cnn: R - C accuracy -15.00 pp over 3 seeds")
     assert section["statements"][1].endswith("McNemar p < 0.05 on 3 of 3 seeds.")  # p = 2/64 each
-    assert section["training_time"] == "paper_cnn 0.05 h"  # six runs of 30 s
+    assert section["training_time"] == "paper_cnn 3.0 min"  # six runs of 30 s
     assert [t["name"] for t in section["tables"]] == list(rows)
 
 

@@ -102,7 +102,7 @@ def report_section(result: dict) -> dict:
             f"{acc['n']} seeds ({acc['t_test']['test']}: {fmt.p_value(acc['t_test']['p_value'], 3)}; "
             f"{acc['wilcoxon']['test']}: {fmt.p_value(acc['wilcoxon']['p_value'], 3)}); McNemar p < 0.05 on {sig} of "
             f"{len(t['mcnemar'])} seeds.")
-    hours = ", ".join(f"{b} {s / 3600:.2f} h" for b, s in sorted(result["seconds"].items()))
+    hours = ", ".join(f"{b} {fmt.duration(s)}" for b, s in sorted(result["seconds"].items()))
     return {"statements": statements, "training_time": hours,
             "tables": [{"name": k, "title": v["title"], "rows": v["rows"], "columns": list(v["rows"][0])}
                        for k, v in tables.items()],
