@@ -32,7 +32,6 @@ DERIVED = "(derived)"  # key of a row computed from a paper number rather than p
 NO_VERDICT = "derived: no verdict"
 STYLE = {REPRODUCED: "pass", NOT_REPRODUCED: "fail", NO_VERDICT: "derived"}  # any other verdict: "none"
 PAPER_TEST_IMAGES = 10_000  # the official MNIST test set behind Table 1's counts
-PAPER_IMAGES_PER_EPOCH = 60_000  # assumption for the per-image speed: the paper's full training set
 DIFF_UNIT = {"%": "pp"}  # a difference of two percentages is in percentage points
 
 
@@ -219,7 +218,9 @@ def comparison_rows(runs, complexity: dict, numbers: dict, source: dict,
                                     f"metrics.json stopped_epoch (epochs run; the restored epoch is best_epoch, "
                                     f"{', '.join(str(r.metrics['best_epoch']) for r in sel)}), {_seeds(sel)}", protocol))
             else:
-                rows += _timing_rows(key, spec, _split(sel, protocol)[0], variant, source)
+                # the per-image speed assumes the paper trained on its whole training set each epoch
+                rows += _timing_rows(key, spec, _split(sel, protocol)[0], variant, source,
+                                     numbers["data.mnist.n_train"]["value"])
         elif head == "fashion" and rest[-1] == "test_accuracy":
             sel = _select(runs, "fashion", rest[0])
             d = sel[0].metrics["data"]
@@ -261,7 +262,8 @@ def _device(run) -> str:
     return run.timings["device_name"].replace("(1 threads)", "(1 thread)")
 
 
-def _timing_rows(key: str, spec: dict, sel: list, variant: str, source: dict) -> list[dict]:
+def _timing_rows(key: str, spec: dict, sel: list, variant: str, source: dict,
+                 paper_images: int) -> list[dict]:
     """Total time (not comparable: other hardware), then derived rows: per epoch, per training
     image (the speed ratio, with its direction) and the device."""
     paper_epochs = spec["paper_epochs"]
@@ -270,7 +272,7 @@ def _timing_rows(key: str, spec: dict, sel: list, variant: str, source: dict) ->
     epochs = [len(r.timings["epoch_seconds"]) for r in sel]
     main = compare(key, spec, [s / 3600 for s in seconds], f"MNIST{variant} total training time",
                    f"timings.json total_seconds, {_seeds(sel)}, on {_device(sel[0])}")
-    main.update(paper=f"{f.number(spec['value'], 'h')} ({paper_epochs} epochs of {PAPER_IMAGES_PER_EPOCH:,} images)",
+    main.update(paper=f"{f.number(spec['value'], 'h')} ({paper_epochs} epochs of {paper_images:,} images)",
                 ours=f"{f.duration(statistics.fmean(seconds))} ({f.number(statistics.fmean(epochs), 'epochs')} "
                      f"of {images:,} images)")
     paper_epoch_s = spec["value"] * 3600 / paper_epochs
@@ -278,9 +280,9 @@ def _timing_rows(key: str, spec: dict, sel: list, variant: str, source: dict) ->
     per_epoch = derived(dict(main, quantity=f"MNIST{variant} time per epoch", paper=f.duration(paper_epoch_s),
                              ours=f.duration(ours_epoch_s), difference="other hardware and data",
                              measured_as=f"total / epochs run; paper: {spec['value']} h / {paper_epochs} epochs"))
-    paper_image, ours_image = paper_epoch_s / PAPER_IMAGES_PER_EPOCH, ours_epoch_s / images
+    paper_image, ours_image = paper_epoch_s / paper_images, ours_epoch_s / images
     per_image = derived(dict(main, quantity=f"MNIST{variant} time per training image",
-                             paper=f"{f.number(1e3 * paper_image, 'ms')} (if {PAPER_IMAGES_PER_EPOCH:,} images per epoch)",
+                             paper=f"{f.number(1e3 * paper_image, 'ms')} (if {paper_images:,} images per epoch)",
                              ours=f.number(1e3 * ours_image, "ms"),
                              difference=f.times(ours_image, paper_image, variant, "per training image"),
                              measured_as="epoch time / training images per epoch"))
