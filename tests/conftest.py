@@ -1,18 +1,22 @@
-"""Shared fixtures: the committed real-digit fixture and short real trainings on it."""
+"""Shared fixtures: the committed real-digit fixture, short real trainings on it, and fake run
+folders with known numbers."""
+import json
 from pathlib import Path
 
 import wrongnumber  # noqa: F401  first: it applies the numerics before torch loads (plan/numerics.py)
 
+import numpy as np
 import pytest
 import torch
 import yaml
 
-from wrongnumber.core.data import load_dataset
+from wrongnumber.core.data import load_for_config
 from wrongnumber.core.models import PaperCNN
+from wrongnumber.plan import layout
 from wrongnumber.plan.runspec import bases
 from wrongnumber.core.train import TrainConfig, train
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).resolve().parents[1]  # the repository
 FIXTURES = Path(__file__).parent / "fixtures"
 MNIST_MINI = FIXTURES / "mnist-mini"
 FASHION_MINI = FIXTURES / "fashion-mini"
@@ -27,9 +31,30 @@ def short_config(variant: str, **overrides) -> TrainConfig:
 
 
 def train_run(cfg: TrainConfig, out: Path, **kwargs) -> dict:
-    data = load_dataset(cfg.dataset, data_dir=MNIST_MINI, val_fraction=cfg.val_fraction,
-                        subset=cfg.subset, subset_fraction=cfg.subset_fraction, seed=cfg.seed)
+    data = load_for_config(cfg, torch.device("cpu"), data_dir=MNIST_MINI)
     return train(cfg, data, out, torch.device("cpu"), log=lambda s: None, **kwargs)
+
+
+def fake_run(results: Path, dataset: str, name: str, seed: int, backbone: str = "paper_cnn", *,
+             metrics: dict | None = None, timings: dict | None = None, eval: dict | None = None,
+             predictions: list[tuple] | None = None, probes: dict | None = None,
+             failures: dict | None = None) -> Path:
+    """A run folder where plan/layout.py puts it under the results folder `results`, holding
+    the files given (any subset; JSON, predictions.csv rows (index, label, prediction,
+    confidence), npz arrays); returns the run folder. Its evaluation is RUN/eval."""
+    run = results / Path(layout.run_dir(dataset, name, backbone, seed)).relative_to(layout.ROOT)
+    (run / "eval").mkdir(parents=True, exist_ok=True)
+    for path, record in ((run / "metrics.json", metrics), (run / "timings.json", timings),
+                         (run / "eval" / "eval.json", eval)):
+        if record is not None:
+            path.write_text(json.dumps(record))
+    if predictions is not None:
+        (run / "eval" / "predictions.csv").write_text("index,label,prediction,confidence\n" + "".join(
+            ",".join(map(str, row)) + "\n" for row in predictions))
+    for path, arrays in ((run / "probes.npz", probes), (run / "eval" / "failures.npz", failures)):
+        if arrays is not None:
+            np.savez(path, **arrays)
+    return run
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,8 @@ import pytest
 from wrongnumber.analysis import claims
 from wrongnumber.analysis.claims import FAILS, HOLDS, NOT_ASSESSED, NOT_DECIDED, SeedResult
 
-ROOT = Path(__file__).parents[1]
+from conftest import ROOT
+
 SPEC = claims.load(ROOT / "paper" / "claims.yaml")
 CLAIMS, PROTOCOL = SPEC["claims"], SPEC["protocol"]
 DECISION, SELECTION = PROTOCOL["decision_seeds"], PROTOCOL["selection_seeds"]

@@ -160,7 +160,7 @@ def test_normalisation_matches_torchvision():
     from PIL import Image
     from torchvision import transforms as T
     for name in ("mnist", "fashion"):
-        spec = D.DATASETS[name]
+        spec = D.DATASET_SPECS[name]
         images = read_idx_folder(fixture(name))["train_images"][:6]
         x_norm, x01 = D.to_model_input(images, spec)
         tf = T.Compose([T.ToTensor(), T.Normalize((spec.mean,), (spec.std,))])
@@ -168,8 +168,8 @@ def test_normalisation_matches_torchvision():
         assert x_norm.shape == x01.shape == (6, 1, 28, 28) and x01.dtype == torch.float32
         assert torch.equal(x_norm, ref)
         assert torch.equal(x01, torch.stack([T.ToTensor()(Image.fromarray(im.numpy())) for im in images]))
-    assert (D.DATASETS["mnist"].mean, D.DATASETS["mnist"].std) == (0.1307, 0.3081)
-    assert (D.DATASETS["fashion"].mean, D.DATASETS["fashion"].std) == (0.2860, 0.3530)
+    assert (D.DATASET_SPECS["mnist"].mean, D.DATASET_SPECS["mnist"].std) == (0.1307, 0.3081)
+    assert (D.DATASET_SPECS["fashion"].mean, D.DATASET_SPECS["fashion"].std) == (0.2860, 0.3530)
 
 
 # --- errors ---------------------------------------------------------------------------------
@@ -235,7 +235,7 @@ def test_download_uses_torchvision_and_wraps_failures(tmp_path, monkeypatch):
             for f in (VENDORED / "mnist").glob("*.gz"):  # a download must be the official files
                 shutil.copy(f, raw)
 
-    monkeypatch.setitem(D.DATASETS, "mnist", replace(D.DATASETS["mnist"], torchvision_cls=MNIST))
+    monkeypatch.setitem(D.DATASET_SPECS, "mnist", replace(D.DATASET_SPECS["mnist"], torchvision_cls=MNIST))
     b = load_dataset("mnist", download_root=tmp_path)
     assert calls == [(True, True), (False, True)]
     assert b.provenance["source"] == "download" and b.provenance["folder"] == str(tmp_path)
@@ -245,7 +245,7 @@ def test_download_uses_torchvision_and_wraps_failures(tmp_path, monkeypatch):
         def __init__(self, *a, **k):
             raise RuntimeError("Error downloading train-images-idx3-ubyte.gz")
 
-    monkeypatch.setitem(D.DATASETS, "mnist", replace(D.DATASETS["mnist"], torchvision_cls=Offline))
+    monkeypatch.setitem(D.DATASET_SPECS, "mnist", replace(D.DATASET_SPECS["mnist"], torchvision_cls=Offline))
     with pytest.raises(DataError, match="failed .*check the network"):
         D.download("mnist", tmp_path / "none")
 
@@ -253,8 +253,8 @@ def test_download_uses_torchvision_and_wraps_failures(tmp_path, monkeypatch):
 def test_normalization_readings_change_only_mean_and_std():
     """The paper's constants per dataset; the slips swap in MNIST's (everywhere or at test time
     only) or none; the images, splits and provenance stay the same."""
-    from wrongnumber.core.data import DATASETS, normalised
-    fashion, mnist = DATASETS["fashion"], DATASETS["mnist"]
+    from wrongnumber.core.data import DATASET_SPECS, normalised
+    fashion, mnist = DATASET_SPECS["fashion"], DATASET_SPECS["mnist"]
     assert normalised(fashion, "dataset") == (fashion, fashion)
     train, test = normalised(fashion, "mnist_at_test")
     assert (train.mean, train.std, test.mean, test.std) == (0.2860, 0.3530, 0.1307, 0.3081)

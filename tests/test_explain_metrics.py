@@ -8,7 +8,7 @@ import torch
 
 from conftest import MNIST_MINI
 from wrongnumber.core.cam import grad_cam
-from wrongnumber.core.data import DATASETS, load_dataset, to_model_input
+from wrongnumber.core.data import DATASET_SPECS, load_dataset, to_model_input
 from wrongnumber.core.explain_metrics import (METRICS, average_drop, baseline_image, map_complexity,
                                          curve_auc, energy_pointing_game, evaluate_methods,
                                          explanation_image, explanation_scores,
@@ -165,7 +165,7 @@ def eval_model():
 
 
 def test_target_probability_is_the_softmax_of_the_normalised_input(eval_model):
-    spec = DATASETS["mnist"]
+    spec = DATASET_SPECS["mnist"]
     x01 = torch.rand(5, 1, 28, 28, generator=torch.Generator().manual_seed(2))
     targets = torch.tensor([0, 3, 9, 1, 1])
     expected = eval_model((x01 - spec.mean) / spec.std)[0].softmax(1)[torch.arange(5), targets]

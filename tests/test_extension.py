@@ -1,18 +1,16 @@
 """The extension study: which runs it asks for, and its statistics on known answers."""
-from pathlib import Path
 from types import SimpleNamespace
 
-import pandas as pd
 import pytest
 import yaml
 
-from conftest import BASES
+from conftest import BASES, ROOT
+from conftest import fake_run as written_run
 from wrongnumber.analysis.extension import summarise
 from wrongnumber.artifacts.extension import report_section, table_rows
 from wrongnumber.plan import settings
 from wrongnumber.plan.extension import Settings, backbone_plan, expand
 
-ROOT = Path(__file__).parents[1]
 S = lambda section: settings.of(Settings, section)  # noqa: E731
 
 
@@ -47,12 +45,9 @@ def test_per_backbone_budget_becomes_part_of_the_run_name():
 
 
 def fake_run(tmp_path, dataset, name, backbone, seed, correct, quality):
-    """A finished run as provenance.Run exposes it, with a real predictions.csv."""
-    folder = tmp_path / dataset / name / backbone / f"seed{seed}" / "eval"
-    folder.mkdir(parents=True)
-    pd.DataFrame({"index": range(len(correct)), "label": [1] * len(correct),
-                  "prediction": [1 if c else 0 for c in correct], "confidence": 0.9}).to_csv(
-        folder / "predictions.csv", index=False)
+    """A finished run as provenance.Run exposes it, with a real predictions.csv (conftest's fake_run)."""
+    folder = written_run(tmp_path, dataset, name, seed, backbone,
+                         predictions=[(i, 1, 1 if c else 0, 0.9) for i, c in enumerate(correct)]) / "eval"
     return SimpleNamespace(
         dataset=dataset, name=name, backbone=backbone, seed=seed, variant=name[0], eval_dir=folder,
         probes=folder.parent / "probes.npz",
@@ -92,7 +87,7 @@ def test_r_against_c_known_answer(tmp_path):
     assert "mnist (official: false)" in section["statements"][1]
     assert section["statements"][2].startswith("mnist paper_cnn: R - C accuracy -15.00 pp over 3 seeds")
     assert section["statements"][2].endswith("McNemar p < 0.05 on 3 of 3 seeds.")  # p = 2/64 each
-    assert section["training_time"] == "paper_cnn 0.05 h"  # six runs of 30 s
+    assert section["training_time"] == "paper_cnn 3.0 min"  # six runs of 30 s
     assert [t["name"] for t in section["tables"]] == list(rows)
 
 

@@ -1,6 +1,6 @@
-"""One source for options: the config schema, TrainConfig and `wrongnumber train` agree on every
-option's name, default and allowed values, and the schema's backbone and CAM-method lists are
-the registries'. A change to one that the others miss fails here."""
+"""One source for options: the config schema, TrainConfig, `wrongnumber train` and config/config.yaml
+agree on every option's name, default, allowed values and bounds, and the schema's backbone and
+CAM-method lists are the registries'. A change to one that the others miss fails here."""
 from dataclasses import MISSING, asdict, fields
 
 import pytest
@@ -8,9 +8,10 @@ import yaml
 
 from conftest import ROOT
 from wrongnumber.core.cam_methods import METHODS
+from wrongnumber.core.data import DATASET_SPECS
 from wrongnumber.cli import build_parser
 from wrongnumber.core.models import MODELS
-from wrongnumber.core.train import CHOICES, TrainConfig
+from wrongnumber.core.train import BOUNDS, CHOICES, ConfigError, TrainConfig
 from wrongnumber.plan.studies import STUDIES
 
 SCHEMA = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
@@ -44,7 +45,39 @@ def test_allowed_values_agree():
     for name, values in enums.items():
         assert sorted(values) == sorted(CHOICES[name]), name
     assert sorted(SCHEMA["properties"]["variants"]["items"]["enum"]) == sorted(CHOICES["variant"])
-    assert DEFS["datasets"]["items"]["enum"] == list(CHOICES["dataset"])
+    assert DEFS["datasets"]["items"]["enum"] == list(CHOICES["dataset"]) == list(DATASET_SPECS)
+
+
+def test_config_yaml_sets_every_option_to_its_default():
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    train = SCHEMA["properties"]["train"]["properties"]
+    assert config["train"] == {k: DEFAULTS[k] for k in train}
+    assert {k: config["data"]["mnist"][k] for k in ("subset", "subset_fraction")} == \
+        {k: DEFAULTS[k] for k in ("subset", "subset_fraction")}
+
+
+@pytest.mark.parametrize("f", fields(TrainConfig), ids=lambda f: f.name)
+def test_bounds_agree(f):
+    """TrainConfig's bounds are the schema's; the CLI enforces them: a bound is allowed exactly
+    when it is inclusive, and a value a step beyond it is refused."""
+    schema = {k: v for k, v in SCHEMA_OPTIONS.get(f.name, {}).items() if k in BOUNDS}
+    assert f.metadata["bounds"] == schema
+    for kind, bound in schema.items():
+        step = (1 if isinstance(f.default, int) else 1e-9) * (-1 if "inimum" in kind else 1)
+        with pytest.raises(ConfigError, match=f"--{f.name.replace('_', '-')} has an invalid value"):
+            TrainConfig(**{f.name: type(f.default)(bound + step)}).validate()
+        inclusive = kind in ("minimum", "maximum")
+        if inclusive:
+            TrainConfig(**{f.name: type(f.default)(bound)}).validate()
+        else:
+            with pytest.raises(ConfigError):
+                TrainConfig(**{f.name: type(f.default)(bound)}).validate()
+
+
+def test_train_help_is_the_field_help():
+    args = train_arguments()
+    for f in fields(TrainConfig):
+        assert args[f.name].help.replace("%%", "%") == f.metadata["help"]
 
 
 def test_every_train_option_is_a_cli_flag_typed_like_its_default():

@@ -1,19 +1,17 @@
 """The readings ablation: which runs the grid asks for, and how a reading is scored."""
 import math
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 import yaml
 
-from conftest import BASES, short_config, train_run
+from conftest import BASES, ROOT, short_config, train_run
 from wrongnumber.analysis.readings import closer_test, paper_values, prediction_interval_half_width, score
 from wrongnumber.artifacts.readings import report_section
 from wrongnumber.plan import settings
 from wrongnumber.plan.readings import Settings, expand, r_readings
 from wrongnumber.plan.runspec import run_name
 
-ROOT = Path(__file__).parents[1]
 STUDY = yaml.safe_load((ROOT / "config" / "readings.yaml").read_text())["readings"]
 S = lambda section: settings.of(Settings, section)  # noqa: E731
 NUMBERS = yaml.safe_load((ROOT / "paper" / "reported.yaml").read_text())["numbers"]

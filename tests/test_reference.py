@@ -4,9 +4,11 @@ which still fails a run that trained R into C; a run with other options always f
 import json
 from pathlib import Path
 
+from conftest import fake_run
 from wrongnumber.cli import main
+from wrongnumber.plan import layout
 
-RUN = "results/mnist/R/paper_cnn/seed0"
+RUN = layout.run_dir("mnist", "R", "paper_cnn", 0)
 XEON = "Intel(R) Xeon(R) Platinum 8481C CPU @ 2.70GHz"
 PINS = {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_CBWR": "COMPATIBLE"}
 # seed 0 of the 2026-12-02 reference (paper/regenerated): R and C at their restored epochs
@@ -17,20 +19,16 @@ C0 = {"accuracy": 0.9927, "stopped": 12, "best": 10, "val_contrastive": 47.15, "
 def write(root: Path, run=R0, numerics="portable", threads=1, capability="AVX2", cpu=XEON,
           variant="R", **moved):
     run = run | moved
-    folder = root / RUN
-    (folder / "eval").mkdir(parents=True)
-    (folder / "timings.json").write_text(json.dumps({"cpu": cpu}))
     history = [{"epoch": e, "val_contrastive": run["val_contrastive"] + (e != run["best"])}
                for e in range(1, run["stopped"] + 1)]
-    (folder / "metrics.json").write_text(json.dumps({
+    n_true = round(run["accuracy"] * 10_000)
+    fake_run(root / layout.ROOT, "mnist", "R", 0, timings={"cpu": cpu}, metrics={
         "config": {"variant": variant, "seed": 0}, "history": history,
         "stopped_epoch": run["stopped"], "best_epoch": run["best"], "threads": threads, "device": "cpu",
         "versions": {"torch": "2.14.1", "cpu_capability": capability},
-        "numerics": {"mode": numerics, "cpu": cpu, "env": PINS if numerics == "portable" else {}}}))
-    n_true = round(run["accuracy"] * 10_000)
-    (folder / "eval" / "eval.json").write_text(json.dumps({
+        "numerics": {"mode": numerics, "cpu": cpu, "env": PINS if numerics == "portable" else {}}}, eval={
         "accuracy": run["accuracy"], "true_predictions": n_true, "false_predictions": 10_000 - n_true,
-        "true_low_confidence": run["low"]}))
+        "true_low_confidence": run["low"]})
 
 
 def check(tmp_path, ref="ref", new="new") -> int:

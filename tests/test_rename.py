@@ -3,6 +3,7 @@ import json
 
 import pytest
 
+from conftest import fake_run
 from wrongnumber.core.models import MODELS
 from wrongnumber.plan.rename import apply, plan
 from wrongnumber.plan.runspec import RunNameError, bases, rename
@@ -26,8 +27,7 @@ def test_rename_swaps_what_is_default():
 def test_plan_and_apply_move_folders_logs_and_benchmarks(tmp_path):
     res = tmp_path / "results"
     for name in ("R", "R+cam_weights=differentiable+contrastive_weight=0.1", "C"):
-        (res / "mnist" / name / "paper_cnn" / "seed0").mkdir(parents=True)
-        (res / "mnist" / name / "paper_cnn" / "seed0" / "metrics.json").write_text(name)
+        fake_run(res, "mnist", name, 0, metrics={"name": name})
     (res / "logs" / "train").mkdir(parents=True)
     (res / "logs" / "train" / "mnist_R_paper_cnn_seed0.log").write_text("log of R")
     (res / "benchmarks" / "train").mkdir(parents=True)
@@ -35,9 +35,10 @@ def test_plan_and_apply_move_folders_logs_and_benchmarks(tmp_path):
     moves = plan(res, bases(OLD), bases(NEW), MODELS)
     assert len(moves) == 5
     apply(moves)
-    assert (res / "mnist" / "R" / "paper_cnn" / "seed0" / "metrics.json").read_text() == \
+    assert json.loads((res / "mnist" / "R" / "paper_cnn" / "seed0" / "metrics.json").read_text())["name"] == \
         "R+cam_weights=differentiable+contrastive_weight=0.1"  # the chain R -> ... and ... -> R
-    assert (res / "mnist" / "R+cam_weights=detached+contrastive_weight=1" / "paper_cnn" / "seed0" / "metrics.json").read_text() == "R"
+    assert json.loads((res / "mnist" / "R+cam_weights=detached+contrastive_weight=1" / "paper_cnn" / "seed0"
+                       / "metrics.json").read_text())["name"] == "R"
     assert (res / "logs" / "train" / "mnist_R+cam_weights=detached+contrastive_weight=1_paper_cnn_seed0.log").read_text() == "log of R"
     assert (res / "benchmarks" / "train" / "mnist_R_paper_cnn_seed0.tsv").read_text() == "b"
     assert plan(res, bases(NEW), bases(NEW), MODELS) == []

@@ -13,10 +13,11 @@ import pytest
 import yaml
 
 from wrongnumber.artifacts import figures, report, table_files, tables
-from wrongnumber.analysis import claims, provenance
+from wrongnumber.analysis import claims, comparison, provenance
 
-ROOT = Path(__file__).parents[1]
-REPORTED = tables.load_reported(ROOT / "paper" / "reported.yaml")
+from conftest import ROOT, fake_run
+
+REPORTED = comparison.load_reported(ROOT / "paper" / "reported.yaml")
 COMPLEXITY = {"params": 390_858, "macs": 7_748_608, "flops": 15_497_216,
               "flops_counter": "2 per MAC", "reconciliation": {
                   "finding": "no convention gives 16.53 M",
@@ -30,9 +31,6 @@ KNOWN = {("mnist", "R"): (0.9844, 119, 9), ("mnist", "C"): (0.9917, 30, 13),
 def write_run(root: Path, dataset: str, variant: str, seed: int, official: bool = True,
               n_test: int = 10_000) -> tuple[Path, Path]:
     acc, low, epochs = KNOWN[(dataset, variant)]
-    run = root / dataset / variant / f"seed{seed}"
-    ev = run / "eval"
-    ev.mkdir(parents=True)
     rng = np.random.default_rng(seed)
     history = [{"epoch": e, "train_loss": 1 / e, "train_ce": 1 / e, "train_contrastive": 0.0,
                 "val_loss": 1 / e, "val_ce": 1 / e, "val_contrastive": 0.0,
@@ -48,33 +46,31 @@ def write_run(root: Path, dataset: str, variant: str, seed: int, official: bool 
               "pair_label": "always_similar", "cam_weights": "detached", "margin": 2.0,
               "contrastive_weight": 1.0, "batch_size": 64, "dropout": 0.5, "patience": 2, "min_delta": 0.001,
               "max_epochs": 50, "early_stop_on": "ce", "val_fraction": 0.1}
-    (run / "metrics.json").write_text(json.dumps({
-        "config": config, "seed": seed, "data": data, "history": history, "best_epoch": epochs - 3,
-        "stopped_epoch": epochs, "stopped_early": True, "n_params": 390_858, "git_commit": "0" * 40,
-        "versions": {"torch": "2.14.1"}}))
-    (run / "timings.json").write_text(json.dumps({
-        "device": "cpu", "device_name": "test cpu", "in_container": False,
-        "epoch_seconds": [3600.0] * epochs, "total_seconds": 3600.0 * epochs,
-        "images_per_epoch": n_train}))
     true = round(acc * n_test)
-    (ev / "eval.json").write_text(json.dumps({
-        "dataset": dataset, "variant": variant, "seed": seed, "official": official, "n_test": n_test,
-        "accuracy": acc, "true_predictions": true, "false_predictions": n_test - true,
-        "low_confidence_threshold": 0.9, "true_low_confidence": low,
-        "low_confidence_sweep": {"0.5": low // 2, "0.9": low, "0.99": low * 3},
-        "cam_target": "prediction", "failure_rule": "lowest confidence", "data": data,
-        "cam_quality": {"ssim": 0.3, "energy_in_mask": 0.5, "l1": 0.2, "l2": 0.3, "distance": 8.0}}))
     labels = np.arange(n_test) % 10
-    (ev / "predictions.csv").write_text("index,label,prediction,confidence\n" + "".join(
-        f"{i},{y},{y if i < true else (y + 1) % 10},0.95\n" for i, y in enumerate(labels)))
     images = rng.integers(0, 256, (10, 28, 28), dtype=np.uint8)
     cams = rng.random((epochs, 10, 28, 28), dtype=np.float32)
-    np.savez(run / "probes.npz", images=images, labels=np.arange(10), indices=np.arange(10) * 7,
-             cams=cams, epochs=np.arange(1, epochs + 1))
-    np.savez(ev / "failures.npz", classes=np.arange(10), indices=np.where(np.arange(10) == 3, -1, 5),
-             images=images, cams=cams[0], predictions=np.arange(10)[::-1],
-             confidences=np.full(10, 0.5, np.float32), labels=np.arange(10))
-    return run, ev
+    run = fake_run(
+        root, dataset, variant, seed,
+        metrics={"config": config, "seed": seed, "data": data, "history": history, "best_epoch": epochs - 3,
+                 "stopped_epoch": epochs, "stopped_early": True, "n_params": 390_858, "git_commit": "0" * 40,
+                 "versions": {"torch": "2.14.1"}},
+        timings={"device": "cpu", "device_name": "test cpu", "in_container": False,
+                 "epoch_seconds": [3600.0] * epochs, "total_seconds": 3600.0 * epochs,
+                 "images_per_epoch": n_train},
+        eval={"dataset": dataset, "variant": variant, "seed": seed, "official": official, "n_test": n_test,
+              "accuracy": acc, "true_predictions": true, "false_predictions": n_test - true,
+              "low_confidence_threshold": 0.9, "true_low_confidence": low,
+              "low_confidence_sweep": {"0.5": low // 2, "0.9": low, "0.99": low * 3},
+              "cam_target": "prediction", "failure_rule": "lowest confidence", "data": data,
+              "cam_quality": {"ssim": 0.3, "energy_in_mask": 0.5, "l1": 0.2, "l2": 0.3, "distance": 8.0}},
+        predictions=[(i, y, y if i < true else (y + 1) % 10, 0.95) for i, y in enumerate(labels)],
+        probes={"images": images, "labels": np.arange(10), "indices": np.arange(10) * 7,
+                "cams": cams, "epochs": np.arange(1, epochs + 1)},
+        failures={"classes": np.arange(10), "indices": np.where(np.arange(10) == 3, -1, 5),
+                  "images": images, "cams": cams[0], "predictions": np.arange(10)[::-1],
+                  "confidences": np.full(10, 0.5, np.float32), "labels": np.arange(10)})
+    return run, run / "eval"
 
 
 @pytest.fixture(scope="module")
@@ -95,26 +91,26 @@ def drawn(runs, tmp_path_factory):
 def test_verdict_noise_standard_boundary_sign_and_labels():
     spec = {"value": 98.44, "tolerance": 0.005, "unit": "%", "where": "Table 1"}
     # the 95 % prediction interval of one more seed, widened by the printing precision
-    assert tables.verdict(spec, 98.94, half_width=0.495) == tables.REPRODUCED
-    assert tables.verdict(spec, 98.95, half_width=0.495) == tables.NOT_REPRODUCED
-    assert tables.verdict(spec, 98.44, official=False) == tables.UNOFFICIAL  # neutral, never red
-    assert tables.verdict(spec, 98.44, decided=False) == tables.NOT_RUN       # no decision seeds: no verdict
-    assert tables.verdict({"comparison": "hardware", "value": 1}, 99) == tables.NOT_COMPARABLE
+    assert comparison.verdict(spec, 98.94, half_width=0.495) == comparison.REPRODUCED
+    assert comparison.verdict(spec, 98.95, half_width=0.495) == comparison.NOT_REPRODUCED
+    assert comparison.verdict(spec, 98.44, official=False) == comparison.UNOFFICIAL  # neutral, never red
+    assert comparison.verdict(spec, 98.44, decided=False) == comparison.NOT_RUN       # no decision seeds: no verdict
+    assert comparison.verdict({"comparison": "hardware", "value": 1}, 99) == comparison.NOT_COMPARABLE
     setting = dict(spec, comparison="setting", tolerance=0)
-    assert tables.verdict(setting, 98.44) == tables.SETTING_SAME  # a config echo is never "reproduced"
+    assert comparison.verdict(setting, 98.44) == comparison.SETTING_SAME  # a config echo is never "reproduced"
     six = [98.0, 98.2, 98.4, 98.6, 98.8, 98.6]  # sd 0.29: interval ± t(0.975, 5) x 0.29 x sqrt(7/6) = ±0.81
-    row = tables.compare("k", spec, six, "q", "how", seeds=[3, 4, 5, 6, 7, 8])
-    assert row["ours"] == "seeds 3-8: 98.43 ± 0.29 % (6 seeds)" and row["verdict"] == tables.REPRODUCED
+    row = comparison.compare("k", spec, six, "q", "how", seeds=[3, 4, 5, 6, 7, 8])
+    assert row["ours"] == "seeds 3-8: 98.43 ± 0.29 % (6 seeds)" and row["verdict"] == comparison.REPRODUCED
     assert row["difference"] == "−0.01 pp (95 % prediction interval of one more seed and printing precision: ±0.82 pp)"
-    far = tables.compare("k", spec, [x - 1.5 for x in six], "q", "how", seeds=[3, 4, 5, 6, 7, 8])
+    far = comparison.compare("k", spec, [x - 1.5 for x in six], "q", "how", seeds=[3, 4, 5, 6, 7, 8])
     assert far["style"] == "fail"
-    shown = tables.compare("k", spec, [97.0, 98.0], "q", "how", seeds=[0, 1], decision=False)
-    assert shown["verdict"] == tables.NOT_RUN and shown["style"] == "none"
+    shown = comparison.compare("k", spec, [97.0, 98.0], "q", "how", seeds=[0, 1], decision=False)
+    assert shown["verdict"] == comparison.NOT_RUN and shown["style"] == "none"
     assert shown["ours"] == "seeds 0, 1 (chose the defaults, no verdict): 97.50 ± 0.71 % (2 seeds)"
-    counts = tables.compare("k", dict(spec, unit="images", value=9844, tolerance=0), [9839.7, 9872.0, 9808.0], "q", "how")
+    counts = comparison.compare("k", dict(spec, unit="images", value=9844, tolerance=0), [9839.7, 9872.0, 9808.0], "q", "how")
     assert counts["ours"] == "9,840 ± 32 images (3 seeds)"  # whole images
     with pytest.raises(ValueError, match="no regenerated value"):
-        tables.compare("k", spec, [], "q", "how")
+        comparison.compare("k", spec, [], "q", "how")
 
 
 TEST_PROTOCOL = {"decision_seeds": [0, 1], "selection_seeds": [], "alpha": 0.05, "power": 0.8,
@@ -127,17 +123,17 @@ def test_tables_known_answers(runs):
     assert set(REPORTED["numbers"]) <= set(rows)  # every printed number has a row
     for key in ("table1.R.test_accuracy", "table1.C.true_low_confidence", "table2.params",
                 "table2.macs", "timing.R.stopped_epoch", "fashion.C.test_accuracy"):
-        assert rows[key]["verdict"] == tables.REPRODUCED, (key, rows[key])
-    assert rows["data.mnist.n_train"]["verdict"] == tables.SETTING_SAME
+        assert rows[key]["verdict"] == comparison.REPRODUCED, (key, rows[key])
+    assert rows["data.mnist.n_train"]["verdict"] == comparison.SETTING_SAME
     assert rows["table1.R.true_predictions"]["ours"] == "seeds 0, 1: 9,844 ± 0 images (2 seeds)"
-    assert rows["table2.flops"]["verdict"] == tables.NOT_REPRODUCED  # 15.50 M vs 16.53 M
+    assert rows["table2.flops"]["verdict"] == comparison.NOT_REPRODUCED  # 15.50 M vs 16.53 M
     # 9 epochs of 3600 s over 54,000 images against 18.88 h for 9 x 60,000: never a verdict, and the
     # speed is compared per training image (0.0667 s against 0.1259 s), with its direction
     hours = rows["timing.R.total_hours"]
-    assert hours["verdict"] == tables.NOT_COMPARABLE and hours["ours"] == "9.00 h (9 epochs of 54,000 images)"
-    derived = [r for r in t["timing"]["rows"] if r["key"] == tables.DERIVED]
+    assert hours["verdict"] == comparison.NOT_COMPARABLE and hours["ours"] == "9.00 h (9 epochs of 54,000 images)"
+    derived = [r for r in t["timing"]["rows"] if r["key"] == comparison.DERIVED]
     assert "R is 1.89× faster per training image than the paper's run" in [r["difference"] for r in derived]
-    assert {r["verdict"] for r in derived} == {tables.NO_VERDICT}
+    assert {r["verdict"] for r in derived} == {comparison.NO_VERDICT}
     layout = {r["quantity"]: r for r in t["table1_layout"]["rows"]}
     assert layout["Test accuracy"]["R − C paper"] == "−0.73 pp" and layout["Test accuracy"]["R − C ours"] == "−0.73 pp"
     assert layout["True low confidence"]["R − C ours"] == "+89 images"
@@ -150,11 +146,11 @@ def test_unofficial_data_and_missing_runs_are_explicit(tmp_path):
     runs = provenance.load_runs([str(r) for r, _ in pairs], [str(e) for _, e in pairs])
     rows = {r["key"]: r for t in tables.build_tables(runs, COMPLEXITY, REPORTED).values()
             for r in t["rows"] if r.get("key")}
-    assert rows["table1.R.test_accuracy"]["verdict"] == tables.UNOFFICIAL
+    assert rows["table1.R.test_accuracy"]["verdict"] == comparison.UNOFFICIAL
     # counts over 200 test images are put on the paper's scale: per 10,000
     assert rows["table1.R.true_predictions"]["ours"] == "seeds 0 (chose the defaults, no verdict): 9,850 per 10,000 (197 images of 200)"
     assert rows["table1.R.true_predictions"]["difference"] == "+6 per 10,000 (one seed: its noise unknown)"
-    assert rows["fashion.R.test_accuracy"]["verdict"] == tables.NOT_RUN  # official, but seed 0 decides nothing
+    assert rows["fashion.R.test_accuracy"]["verdict"] == comparison.NOT_RUN  # official, but seed 0 decides nothing
     with pytest.raises(ValueError, match="no finished run for mnist/R"):
         tables.build_tables(runs[:-1], COMPLEXITY, REPORTED)
     extra = dict(REPORTED, numbers=dict(REPORTED["numbers"], **{"table9.x": {"value": 1}}))
@@ -275,3 +271,9 @@ def test_reported_yaml_is_well_formed():
         assert ("tolerance" in spec) != (spec.get("comparison") == "hardware"), key
     assert set(REPORTED["figures"]) == {f"fig{i}" for i in range(1, 9)}
     assert yaml.safe_load((ROOT / "paper" / "reported.yaml").read_text())["source"]["device"]
+
+
+def test_probe_classes_are_the_paper_figures():
+    """The one statement of the probe classes in code is the classes of reported.yaml's probe figures."""
+    shown = {(s["dataset"], s["class"]) for s in REPORTED["figures"].values() if s["kind"] == "probe"}
+    assert shown == set(figures.PROBE_CLASS.items())

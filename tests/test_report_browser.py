@@ -18,7 +18,8 @@ import yaml
 
 from wrongnumber.analysis import claims as claims_mod
 
-ROOT = Path(__file__).parents[1]
+from conftest import ROOT
+
 CHROMIUM = os.environ.get("WRONGNUMBER_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--no-first-run"]

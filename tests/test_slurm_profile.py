@@ -2,11 +2,11 @@
 (GPU, CPUs, memory, time); the GPU request follows `gpus_per_job`. Dry runs: no cluster needed."""
 import re
 import subprocess
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).parents[1]
+from conftest import ROOT
+
 RULES = ROOT / "workflow" / "rules"
 
 

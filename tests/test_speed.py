@@ -116,9 +116,29 @@ def test_one_forward_cams_equal_the_two_pass_ones(data):
     assert not maps.requires_grad
 
 
-def test_keep_freed_memory_is_idempotent():
+def test_keep_freed_memory_is_idempotent(monkeypatch):
+    """Each call sets the same two malloc parameters (so a second call changes nothing); off
+    glibc it sets none."""
+    import ctypes
+    import platform
+
+    calls = []
+
+    class Libc:
+        def mallopt(self, param, value):
+            calls.append((param, value))
+            return 1
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: Libc())
+    monkeypatch.setattr(platform, "system", lambda: "Linux")
+    monkeypatch.setattr(platform, "libc_ver", lambda: ("glibc", "2.36"))
     keep_freed_memory()
     keep_freed_memory()
+    once = [(-3, 32 << 20), (-1, 1 << 30)]  # M_MMAP_THRESHOLD 32 MiB, M_TRIM_THRESHOLD 1 GiB
+    assert calls == once + once
+    monkeypatch.setattr(platform, "libc_ver", lambda: ("", ""))
+    keep_freed_memory()
+    assert calls == once + once
 
 
 def test_cuda_timing_path_with_a_stand_in(bench, monkeypatch):

@@ -7,7 +7,7 @@ from wrongnumber.analysis import stopping
 from wrongnumber.artifacts import stopping as present
 from wrongnumber.plan import settings
 from wrongnumber.plan import stopping as plan
-from wrongnumber.artifacts.tables import load_reported
+from wrongnumber.analysis.comparison import load_reported
 
 STUDY = settings.of(plan.Settings, {"dataset": "mnist", "seeds": [0, 1], "horizon": 4,
          "runs": [{"variant": "C"}, {"variant": "R", "cam_weights": "detached"}],

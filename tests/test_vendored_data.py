@@ -14,11 +14,12 @@ import yaml
 from wrongnumber.core import data as D
 from wrongnumber.core.data import DataError, load_dataset
 
-ROOT = Path(__file__).resolve().parents[1]
+from conftest import ROOT
+
 FIXTURES = ROOT / "tests" / "fixtures"
 # The default config is where each dataset's folder is written down; the tests read it from there.
 CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["data"]
-FOLDERS = {name: ROOT / CONFIG[name]["train_dir"] for name in D.DATASETS}
+FOLDERS = {name: ROOT / CONFIG[name]["train_dir"] for name in D.DATASET_SPECS}
 
 
 def checksums(folder: Path) -> dict[str, str]:
@@ -36,12 +37,12 @@ def test_default_config_reads_the_vendored_folders():
         assert FOLDERS[name].is_relative_to(ROOT / "data") and FOLDERS[name].is_dir(), name
 
 
-@pytest.mark.parametrize("name", sorted(D.DATASETS))
+@pytest.mark.parametrize("name", sorted(D.DATASET_SPECS))
 def test_checksum_file_is_what_data_py_knows(name):
-    assert checksums(FOLDERS[name]) == D.DATASETS[name].official
+    assert checksums(FOLDERS[name]) == D.DATASET_SPECS[name].official
 
 
-@pytest.mark.parametrize("name", sorted(D.DATASETS))
+@pytest.mark.parametrize("name", sorted(D.DATASET_SPECS))
 def test_every_vendored_file_matches_its_checksum(name):
     sums = checksums(FOLDERS[name])
     assert sorted(p.name for p in FOLDERS[name].glob("*.gz")) == sorted(sums) == sorted(D.FILES.values())
@@ -75,7 +76,7 @@ def test_recompressed_or_raw_copy_is_official_and_one_byte_is_not(tmp_path):
     (tmp_path / "train-labels-idx1-ubyte.gz").write_bytes(gzip.compress(labels, compresslevel=1, mtime=1))
     for f in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):  # uncompressed
         (tmp_path / f).write_bytes(gzip.decompress((src / f"{f}.gz").read_bytes()))
-    spec, files = D.DATASETS["mnist"], D.read_idx_folder(tmp_path)["files"]
+    spec, files = D.DATASET_SPECS["mnist"], D.read_idx_folder(tmp_path)["files"]
     assert D.identify(spec, files) is True
     raw = (tmp_path / "t10k-labels-idx1-ubyte").read_bytes()
     (tmp_path / "t10k-labels-idx1-ubyte").write_bytes(raw[:-1] + bytes([(raw[-1] + 1) % 10]))
@@ -108,10 +109,10 @@ def fake_torchvision(source: Path):
 
 
 def test_download_must_be_official(tmp_path, monkeypatch):
-    spec = D.DATASETS["mnist"]
-    monkeypatch.setitem(D.DATASETS, "mnist", replace(spec, torchvision_cls=fake_torchvision(FOLDERS["mnist"])))
+    spec = D.DATASET_SPECS["mnist"]
+    monkeypatch.setitem(D.DATASET_SPECS, "mnist", replace(spec, torchvision_cls=fake_torchvision(FOLDERS["mnist"])))
     assert D.download("mnist", tmp_path / "ok") == tmp_path / "ok" / "MNIST" / "raw"
-    monkeypatch.setitem(D.DATASETS, "mnist", replace(spec, torchvision_cls=fake_torchvision(FIXTURES / "mnist-mini")))
+    monkeypatch.setitem(D.DATASET_SPECS, "mnist", replace(spec, torchvision_cls=fake_torchvision(FIXTURES / "mnist-mini")))
     with pytest.raises(DataError) as e:
         D.download("mnist", tmp_path / "bad")
     msg = str(e.value)

@@ -3,14 +3,14 @@ rebuilt from its own per-seed inputs, those inputs tied to the committed run fil
 tampered copy caught."""
 import copy
 import json
-from pathlib import Path
 
 import pytest
 
 from wrongnumber.analysis import claims
 from test_claims import SPEC, claim_shaped
 
-ROOT = Path(__file__).parents[1]
+from conftest import ROOT
+
 REFERENCE = ROOT / "paper" / "regenerated" / "results"
 COMMITTED = REFERENCE / "report" / "claims.json"
 

@@ -3,14 +3,15 @@ config's DAG builds (dry run) with one training job per (dataset, variant, seed)
 import copy
 import re
 import subprocess
-from pathlib import Path
 
 import pytest
 import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-ROOT = Path(__file__).parents[1]
+from conftest import ROOT
+from wrongnumber.plan.rename import merge_configs
+
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 # Each config as Snakemake resolves it: the Snakefile's configfile (config.yaml) first, then the
 # --configfile files on top. smoke.yaml sets every option itself; quick.yaml only its data.
@@ -23,15 +24,8 @@ def load(name: str) -> dict:
 
 
 def merged(*names: str) -> dict:
-    """Config files merged as Snakemake merges --configfile A B (nested dicts key by key)."""
-    def merge(a, b):
-        for k, v in b.items():
-            a[k] = merge(a.get(k, {}), v) if isinstance(v, dict) and isinstance(a.get(k), dict) else v
-        return a
-    out = {}
-    for n in names:
-        merge(out, load(n))
-    return out
+    """Config files merged as Snakemake merges --configfile A B (the workflow's own merge)."""
+    return merge_configs([load(n) for n in names])
 
 
 @pytest.mark.parametrize("name", CONFIGS)

@@ -9,7 +9,7 @@ import pytest
 import torch
 import yaml
 
-from conftest import BASES, MNIST_MINI
+from conftest import BASES, MNIST_MINI, ROOT
 from wrongnumber.core.cam import grad_cam
 from wrongnumber.core.data import load_dataset, to_model_input
 from wrongnumber.core.explain_metrics import METRICS
@@ -19,7 +19,6 @@ from wrongnumber.artifacts.xai import answers, report_section
 from wrongnumber.plan import settings
 from wrongnumber.plan.xai import Settings, expand
 
-ROOT = Path(__file__).parents[1]
 STUDY = yaml.safe_load((ROOT / "config" / "xai.yaml").read_text())["xai"]
 S = lambda section: settings.of(Settings, section)  # noqa: E731
 

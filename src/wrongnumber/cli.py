@@ -14,6 +14,7 @@ from pathlib import Path
 from .core.evaluate import LOW_CONFIDENCE
 from .core.train import EARLY_STOP_ON, TrainConfig
 from .plan import numerics, settings, xai
+from .plan.runspec import DATASETS
 from .plan.studies import REPORTED
 
 
@@ -81,7 +82,9 @@ def cmd_complexity(args) -> int:
     from .analysis.complexity import complexity_report
     from .core.models import described_model
 
-    report = complexity_report(described_model(args.backbone))
+    from .analysis.comparison import load_reported
+
+    report = complexity_report(described_model(args.backbone), load_reported(args.reported)["numbers"])
     if args.out:
         write_json(args.out, report)
     if args.json or not args.out:
@@ -251,32 +254,6 @@ def baseline(text: str):
         raise argparse.ArgumentTypeError(f"must be black, blur or a grey level in [0, 1], got {text!r}") from None
 
 
-TRAIN_HELP = {
-    "dataset": "mnist | fashion", "variant": "C = cross-entropy; R = CE + CAM contrastive",
-    "backbone": "model architecture", "seed": "fixes split, init, batch order, dropout",
-    "max_epochs": "upper bound on epochs", "patience": "early-stopping patience (epochs)",
-    "batch_size": "not in the paper", "lr": "Adam learning rate (paper: 1e-3)",
-    "val_fraction": "stratified validation share of the training set",
-    "dropout": "dropout probability before the FC layers (not in the paper)",
-    "cam_target": "class the CAM explains: label | prediction",
-    "pair_label": "contrastive y: always_similar | prediction_correct",
-    "cam_weights": "Grad-CAM channel weights: detached (as hooks) | differentiable",
-    "margin": "contrastive margin m (Eq. 1)", "contrastive_weight": "lambda in CE + lambda*L",
-    "subset": "reading of 'subset of 15 %%': none | train | pooled | test (see data.py)",
-    "subset_fraction": "fraction for --subset",
-    "normalization": "input mean/std: dataset (the paper's) | mnist | mnist_at_test | none (slips, data.py)",
-    "early_stop_on": "validation quantity watched: total (loss) | ce | accuracy",
-    "min_delta": "smallest change of the watched quantity that counts as an improvement",
-    "classification_loss": "classification term: ce (the paper) | focal (Lin et al. 2017)",
-    "focal_gamma": "gamma of the focal loss (0 = cross-entropy)",
-    "perturbation": "none | mask: delete a random share of the pixels of some training images",
-    "perturbation_prob": "share of training images that --perturbation mask perturbs",
-    "memory_format": "channels_last (NHWC, fastest on CPU) | contiguous (NCHW; not bit-identical)",
-    "compile": "none | default: torch.compile the model (not bit-identical; no gain on CPU)",
-    "adam_impl": "fused (one kernel) | foreach | auto (torch's choice); not bit-identical to each other",
-    "amp": "none | bf16: autocast the forward, for CUDA (not bit-identical; slow on most CPUs)"}
-
-
 def args_train(p: argparse.ArgumentParser) -> None:
     add_data_source(p, required=True)
     p.add_argument("--out", required=True, help="run folder (see docs/outputs.md)")
@@ -286,7 +263,7 @@ def args_train(p: argparse.ArgumentParser) -> None:
     add_device(p)
     for f in fields(TrainConfig):
         p.add_argument("--" + f.name.replace("_", "-"), dest=f.name, type=type(f.default),
-                       default=f.default, help=TRAIN_HELP[f.name])
+                       default=f.default, help=f.metadata["help"].replace("%", "%%"))
 
 
 def args_restop(p: argparse.ArgumentParser) -> None:
@@ -332,10 +309,11 @@ def args_complexity(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backbone", default="paper_cnn")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--out", help="also write the JSON report to this file")
+    p.add_argument("--reported", default="paper/reported.yaml", help="the paper's numbers (Table 2)")
 
 
 def args_assemble_data(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--dataset", required=True, choices=("mnist", "fashion"))
+    p.add_argument("--dataset", required=True, choices=DATASETS)
     p.add_argument("--out", required=True, help="folder to fill")
     p.add_argument("--download-root", help="download with torchvision into this folder")
     p.add_argument("--train-dir", help="folder with train-images/labels IDX files (.gz or raw)")

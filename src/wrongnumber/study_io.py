@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .analysis import claims, evidence
 from .analysis.provenance import load_runs
-from .artifacts.tables import load_reported
+from .analysis.comparison import load_reported
 from .core.restop import evaluate_epochs
 from .plan.runspec import bases
 from .plan.studies import STUDIES

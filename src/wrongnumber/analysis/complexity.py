@@ -21,7 +21,14 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-PAPER_TABLE2 = {"params": "390.86 K", "flops": "16.53 M", "macs": "7.75 M"}  # as printed
+TABLE2 = ("params", "flops", "macs")  # Table 2's rows, in its order
+SCALE = {"K": 1e3, "M": 1e6}
+
+
+def paper_table2(numbers: dict) -> dict:
+    """{row: (value as printed, value)}: Table 2 from paper/reported.yaml's `numbers`."""
+    return {k: (f"{numbers[f'table2.{k}']['value']:.2f} {numbers[f'table2.{k}']['unit']}",
+                numbers[f"table2.{k}"]["value"] * SCALE[numbers[f"table2.{k}"]["unit"]]) for k in TABLE2}
 INPUT_SHAPE = (1, 1, 28, 28)  # one MNIST image: Table 2's counts are per image
 
 
@@ -137,7 +144,7 @@ def _gradcam_flops(model: nn.Module, input_shape) -> dict:
             "total": backward + cam + upsample}
 
 
-def _reconciliation(model: nn.Module, input_shape, s: dict) -> dict:
+def _reconciliation(model: nn.Module, input_shape, s: dict, paper: dict) -> dict:
     """FLOP totals under the counting rules that could turn 7.75 M MACs into 16.53 M FLOPs."""
     gradcam = _gradcam_flops(model, input_shape)
     two_macs = 2 * s["macs"]
@@ -158,7 +165,7 @@ def _reconciliation(model: nn.Module, input_shape, s: dict) -> dict:
         ("calflops/DeepSpeed rule + Grad-CAM", calflops + gradcam["total"]),
         ("every op, training-mode BatchNorm + Grad-CAM", every_op + gradcam["total"]),
     ]
-    target, target_flops = PAPER_TABLE2["flops"], 16.53e6
+    target, target_flops = paper["flops"]
     hits = [name for name, v in conventions if _fmt(v) == target]
     name, value = min(conventions, key=lambda c: abs(c[1] - target_flops))
     if hits:
@@ -170,14 +177,17 @@ def _reconciliation(model: nn.Module, input_shape, s: dict) -> dict:
                    f"FLOPS printout has Table 2's format) gives {_fmt(calflops)}; the closest "
                    f"total, '{name}', is {_fmt(value)} ({value - target_flops:+,.0f} FLOPs). "
                    f"Counting the Grad-CAM gradient would also lift MACs to "
-                   f"{_fmt(macs_with_cam)}, against Table 2's {PAPER_TABLE2['macs']}.")
+                   f"{_fmt(macs_with_cam)}, against Table 2's {paper['macs'][0]}.")
     return {"target": target, "reproduced": bool(hits), "finding": finding,
             "closest": name, "closest_flops": value, "gradcam_flops": gradcam,
             "conventions": [{"name": n, "flops": v, "rounded": _fmt(v)} for n, v in conventions]}
 
 
-def complexity_report(model: nn.Module, input_shape=INPUT_SHAPE) -> dict:
-    """JSON-serialisable, deterministic summary: totals, Table 2, per-layer rows, reconciliation."""
+def complexity_report(model: nn.Module, numbers: dict, input_shape=INPUT_SHAPE) -> dict:
+    """JSON-serialisable, deterministic summary: totals, Table 2 (from paper/reported.yaml's
+    `numbers`), per-layer rows, reconciliation."""
+    paper = paper_table2(numbers)
+    printed = {k: text for k, (text, _) in paper.items()}
     shape = tuple(int(d) for d in input_shape)
     counter = _flop_counter(model, shape).get_flop_counts()
     prefix = type(model).__name__
@@ -195,10 +205,10 @@ def complexity_report(model: nn.Module, input_shape=INPUT_SHAPE) -> dict:
         "model": prefix, "input_shape": list(shape),
         "params": params, "macs": macs, "flops": flops,
         "flops_counter": "torch.utils.flop_counter.FlopCounterMode (2 per conv/linear MAC)",
-        "paper": dict(PAPER_TABLE2),
-        "matches_paper": {"params": _fmt(params) == PAPER_TABLE2["params"],
-                          "macs": _fmt(macs) == PAPER_TABLE2["macs"],
-                          "flops": _fmt(flops) == PAPER_TABLE2["flops"]},
+        "paper": printed,
+        "matches_paper": {"params": _fmt(params) == printed["params"],
+                          "macs": _fmt(macs) == printed["macs"],
+                          "flops": _fmt(flops) == printed["flops"]},
         "layers": layers,
-        "reconciliation": _reconciliation(model, shape, sums),
+        "reconciliation": _reconciliation(model, shape, sums, paper),
     }

@@ -17,10 +17,10 @@ import json
 from pathlib import Path
 
 from ..core.atomic import write_json
+from ..core.evaluate import TABLE1_KEYS
 
 # Table 1's quantities (eval.json), the stopping epochs and the validation contrastive loss at
 # the restored epoch (metrics.json), per run
-EVAL_KEYS = ("accuracy", "true_predictions", "false_predictions", "true_low_confidence")
 METRICS_KEYS = ("stopped_epoch", "best_epoch")
 # What must match for bit equality, by the numerics both runs were made with
 PORTABLE_ENVIRONMENT = ("torch", "numerics", "pins", "cpu_capability", "threads", "device")
@@ -39,7 +39,7 @@ RELATIVE_TOLERANCE = {"val_contrastive": 0.3}
 def _run_record(run: Path) -> dict:
     metrics = json.loads((run / "metrics.json").read_text())
     ev = json.loads((run / "eval" / "eval.json").read_text())
-    numbers = {k: ev[k] for k in EVAL_KEYS} | {k: metrics[k] for k in METRICS_KEYS}
+    numbers = {k: ev[k] for k in TABLE1_KEYS} | {k: metrics[k] for k in METRICS_KEYS}
     numbers["accuracy"] = 100 * numbers["accuracy"]
     best = [row for row in metrics.get("history", []) if row["epoch"] == metrics["best_epoch"]]
     if best:

@@ -11,11 +11,11 @@ from pathlib import Path
 from ..analysis import formatting as fmt
 from ..core.atomic import write_json
 from . import questions as q
+from .figures import PROBE_CLASS
 from .study_figures import accuracy_vs_cam, snapshots
 from .table_files import write_tables
 
 
-SNAPSHOT_CLASS = {"mnist": 5, "fashion": 9}  # the paper's probes: the digit five, the ankle boot
 PLOTTED = ("energy_in_mask", "ssim")
 
 
@@ -80,9 +80,9 @@ def write(result: dict, runs, out_dir) -> list:
         probes.setdefault(r.dataset, {}).setdefault(r.backbone, {}).setdefault(r.variant, r.probes)
     for dataset, by_backbone in sorted(probes.items()):
         rows = sorted(by_backbone.items())
-        png, pdf = snapshots(rows, dataset, SNAPSHOT_CLASS[dataset], out / f"snapshots_{dataset}")
+        png, pdf = snapshots(rows, dataset, PROBE_CLASS[dataset], out / f"snapshots_{dataset}")
         result["figures"].append({"png": str(png), "caption": f"{dataset}: the CAM of the class-"
-                                  f"{SNAPSHOT_CLASS[dataset]} probe (the paper's figures' image) after each "
+                                  f"{PROBE_CLASS[dataset]} probe (the paper's figures' image) after each "
                                   "backbone's last epoch, C and R, lowest seed."})
         paths += [png, pdf]
     write_json(out / "extension.json", result)
@@ -107,7 +107,7 @@ def report_section(result: dict) -> dict:
             f"{acc['n']} seeds ({acc['t_test']['test']}: {fmt.p_value(acc['t_test']['p_value'], 3)}; "
             f"{acc['wilcoxon']['test']}: {fmt.p_value(acc['wilcoxon']['p_value'], 3)}); McNemar p < 0.05 on {sig} of "
             f"{len(t['mcnemar'])} seeds.")
-    hours = ", ".join(f"{b} {s / 3600:.2f} h" for b, s in sorted(result["seconds"].items()))
+    hours = ", ".join(f"{b} {fmt.duration(s)}" for b, s in sorted(result["seconds"].items()))
     return {"statements": statements, "training_time": hours,
             "tables": [{"name": k, "title": v["title"], "rows": v["rows"], "columns": list(v["rows"][0])}
                        for k, v in tables.items()],

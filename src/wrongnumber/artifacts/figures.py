@@ -23,16 +23,18 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from ..core.atomic import atomic_path, write_json  # noqa: E402
 from ..analysis.claims import CAM_MEASURES, LATE_EPOCH  # noqa: E402
-from ..core.data import DATASETS  # noqa: E402
+from ..core.data import DATASET_SPECS  # noqa: E402
 from ..analysis.evidence import probe_quality  # noqa: E402
 from ..analysis.provenance import load_runs  # noqa: E402
-from .tables import load_reported  # noqa: E402
+from ..analysis.comparison import load_reported  # noqa: E402
 
 DISPLAY = {"mnist": "MNIST", "fashion": "Fashion-MNIST"}
 VARIANT_STYLE = {"R": "tab:red", "C": "tab:blue"}
 SCALING = ("Each map is min-max scaled to [0, 1] on its own (jet colours), so colours compare "
            "shapes within a map, not strengths between maps.")
-PROBE_CLASS = {"mnist": 5, "fashion": 9}  # the paper's probes: the digit five, the ankle boot ("a shoe")
+# The paper's probes: the digit five, the ankle boot ("a shoe"); the classes of paper/reported.yaml's
+# probe figures (tests/test_report.py holds them together)
+PROBE_CLASS = {"mnist": 5, "fashion": 9}
 STRIP_COLUMNS = 12  # at most this many epochs in a strip (evenly spaced, first and last kept)
 
 
@@ -76,7 +78,7 @@ def probe_figure(run, spec: dict, label: str):
         epoch, rule = resolve_epoch(spec["epoch"], p["epochs"])
         e = int(np.flatnonzero(p["epochs"] == epoch)[0])
         cam, image, index = p["cams"][e, k], p["images"][k], int(p["indices"][k])
-    name = DATASETS[run.dataset].classes[spec["class"]]
+    name = DATASET_SPECS[run.dataset].classes[spec["class"]]
     fig = pair_figure(cam, image, f"CAM, epoch {epoch}", f"input: {name}",
                       f"{label}: {DISPLAY[run.dataset]}{run.variant}, seed {run.seed}")
     caption = (f"{DISPLAY[run.dataset]} {run.variant} model, seed {run.seed}: Grad-CAM (left, "
@@ -151,17 +153,18 @@ def _cam_grid(rows: list[tuple[str, np.ndarray, np.ndarray]], epochs: list[int],
 
 def compare_figure(r_run, c_run):
     """Figures 1-4 side by side: R and C on the MNIST five at epoch 1 and epoch min(9, last)."""
-    (er, cr, image), (ec, cc, _) = _probe(r_run, 5), _probe(c_run, 5)
+    five = PROBE_CLASS["mnist"]
+    (er, cr, image), (ec, cc, _) = _probe(r_run, five), _probe(c_run, five)
     late = min(LATE_EPOCH, int(er[-1]), int(ec[-1]))
     epochs = sorted({1, late})
     fig = _cam_grid([(f"R seed {r_run.seed}", er, cr), (f"C seed {c_run.seed}", ec, cc)], epochs, image,
                     "MNIST five: R beside C (Figures 1-4)")
-    caption = (f"The paper's Figures 1-4 as one comparison: the MNIST probe five (class 5) for R (top) and C "
-               f"(bottom) after epoch {' and '.join(map(str, epochs))} (the paper: 1 and 9; epoch {late} is "
-               f"min(9, the last epoch both ran)). Under each map: E = energy in the digit, S = SSIM to the "
+    caption = (f"The paper's Figures 1-4 as one comparison: the MNIST probe five (class {five}) for R (top) and C "
+               f"(bottom) after epoch {' and '.join(map(str, epochs))} (the paper: 1 and {LATE_EPOCH}; epoch {late} is "
+               f"min({LATE_EPOCH}, the last epoch both ran)). Under each map: E = energy in the digit, S = SSIM to the "
                f"input (higher = closer to the digit). {SCALING}")
     return fig, {"caption": caption} | (
-        {"deviation": f"epoch {late}, not 9: the runs stopped earlier"} if late != LATE_EPOCH else {})
+        {"deviation": f"epoch {late}, not {LATE_EPOCH}: the runs stopped earlier"} if late != LATE_EPOCH else {})
 
 
 def strip_figure(r_run, c_run, dataset: str):
@@ -170,7 +173,7 @@ def strip_figure(r_run, c_run, dataset: str):
     (er, cr, image), (ec, cc, _) = _probe(r_run, cls), _probe(c_run, cls)
     last = int(max(er[-1], ec[-1]))
     epochs = sorted({int(round(x)) for x in np.linspace(1, last, min(last, STRIP_COLUMNS))})
-    name = DATASETS[dataset].classes[cls]
+    name = DATASET_SPECS[dataset].classes[cls]
     fig = _cam_grid([(f"R seed {r_run.seed}", er, cr), (f"C seed {c_run.seed}", ec, cc)], epochs, image,
                     f"{DISPLAY[dataset]} '{name}': every epoch")
     caption = (f"{DISPLAY[dataset]}: the CAM of the probe '{name}' (class {cls}, the paper's "
@@ -201,8 +204,8 @@ def sweep_figure(runs: list, paper: dict):
     ax.legend(fontsize=7)
     fig.suptitle("MNIST: correct predictions below each threshold", fontsize=10)
     caption = ("True low confidence (correct predictions whose max softmax is below the threshold) per 10,000 "
-               "test images, mean over seeds, for every threshold of the sweep; dashed: the paper's 119 (R) and "
-               "30 (C), whose threshold it does not state; dotted: the threshold of Table 1's row. "
+               f"test images, mean over seeds, for every threshold of the sweep; dashed: the paper's {paper['R']:g} (R) and "
+               f"{paper['C']:g} (C), whose threshold it does not state; dotted: the threshold of Table 1's row. "
                "Symmetric-log y axis (linear below 10).")
     return fig, {"caption": caption}
 
@@ -275,7 +278,8 @@ def make_figures(runs: list, figure_specs: dict, out_dir: str | Path, paper_low_
         if r and c:
             add(f"strip_{dataset}", "(not in the paper)", strip_figure(r, c, dataset))
     if paper_low_confidence and all(pairs["mnist"]):
-        add("low_confidence_sweep", "Table 1, row 'True Low confidence' (119 / 30, threshold not stated)",
+        add("low_confidence_sweep", f"Table 1, row 'True Low confidence' ({paper_low_confidence['R']:g} / "
+            f"{paper_low_confidence['C']:g}, threshold not stated)",
             sweep_figure(runs, paper_low_confidence))
     for dataset in sorted({r.dataset for r in runs}):
         add(f"curves_{dataset}", "(not in the paper)", curves_figure([r for r in runs if r.dataset == dataset], dataset))

@@ -145,8 +145,7 @@ def report_section(result: dict) -> dict:
                     + inactive("margin", {"pair_label": "always_similar"}),
         "seeds": ", ".join(str(s) for s in result["seeds"]), "n_runs": result["n_runs"],
         "backbone": result["backbone"],
-        "train_time": (f"{result['train_seconds'] / 3600:.2f} h" if result["train_seconds"] >= 360
-                       else f"{result['train_seconds']:.0f} s"),
+        "train_time": fmt.duration(result["train_seconds"]),
         "unofficial": ", ".join(unofficial) if unofficial else "none",
         "figure": {"png": result["figure"], "caption": "Each reading's distance (largest |seed mean - paper| "
                    "over all quantities) and own distance (over the quantities from its own runs), ranked."},

@@ -25,10 +25,11 @@ import jinja2
 import yaml
 
 from ..analysis import claims as claims_mod
+from ..analysis import formatting as fmt
 from ..core import atomic, runinfo
 from ..analysis import evidence, provenance
 from ..core.losses import DISTANCE_EPS
-from .tables import DERIVED
+from ..analysis.comparison import DERIVED
 from ..core.models import MODELS
 from ..plan.studies import REPORTED, STUDIES
 
@@ -130,9 +131,7 @@ def _embed(obj, out_dir: Path):
     if isinstance(obj, dict):
         out = {k: _embed(v, out_dir) for k, v in obj.items()}
         if "png" in obj:
-            png = Path(obj["png"])
-            out.update(png_rel=os.path.relpath(png, out_dir),
-                       png_data="data:image/png;base64," + base64.b64encode(png.read_bytes()).decode())
+            out.update(_png(Path(obj["png"]), out_dir))
         return out
     if isinstance(obj, list):
         return [_embed(v, out_dir) for v in obj]
@@ -177,7 +176,7 @@ def _part_view(p: dict) -> dict:
             f"At the observed effect, no number of seeds up to 1,000 decides it (80 % power at level {need['level']:.2g})"
             if need["seeds_needed"] is None else
             f"{need['seeds_needed']} seeds would decide it with 80 % power at its Holm level {need['level']:.2g}: "
-            f"{need['extra_seeds']} more, about {need['cost_seconds'] / 3600:.1f} job-hours of training here")
+            f"{need['extra_seeds']} more, about {fmt.duration(need['cost_seconds'])} of training jobs here")
     return out
 
 
@@ -215,17 +214,21 @@ def scoreboard(claim_list: list[dict], runs, data: list[dict], config_names: lis
         "alpha": f"{protocol['alpha']:g}",
         "counts": ", ".join(f"{n} {v}" for v, n in counts.items()),
         "config": " + ".join(config_names) or "(not given)",
-        "seeds": f"{len(seeds)} seed{'s' if len(seeds) > 1 else ''} ({', '.join(map(str, seeds))})",
+        "seeds": f"{fmt.plural(len(seeds), 'seed')} ({', '.join(map(str, seeds))})",
         "data": "; ".join(f"{d['dataset']}: {'official' if d['official'] else 'not the official files'}, "
                           f"{d['n_train']:,} train / {d['n_test']:,} test images" for d in data),
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     }
 
 
+def _png(png: Path, out_dir: Path) -> dict:
+    """A PNG as the report shows it: its path relative to the report, and inline (a data URI)."""
+    return {"png_rel": os.path.relpath(png, out_dir),
+            "png_data": "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode()}
+
+
 def _figure(f: dict, out_dir: Path) -> dict:
-    png = Path(next(p for p in f["files"] if p.endswith(".png")))
-    return dict(f, png_rel=os.path.relpath(png, out_dir),
-                png_data="data:image/png;base64," + base64.b64encode(png.read_bytes()).decode())
+    return f | _png(Path(next(p for p in f["files"] if p.endswith(".png"))), out_dir)
 
 
 def build_context(reported: dict, tables: dict, figures: list[dict], runs, config: dict,

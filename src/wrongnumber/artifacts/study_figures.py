@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .figures import plt, save  # matplotlib on its non-interactive backend; deterministic files
+from .figures import VARIANT_STYLE, plt, save  # matplotlib on its non-interactive backend; deterministic files
 
 
 def methods_grid(maps_npz: Path, title: str, out: Path) -> list[Path]:
@@ -31,7 +31,6 @@ def methods_grid(maps_npz: Path, title: str, out: Path) -> list[Path]:
 
 
 MARKERS = "osD^v<>P*X"
-VARIANT_COLOURS = {"C": "tab:blue", "R": "tab:red"}
 
 
 def accuracy_vs_cam(cells: list[dict], measures: list[str], out: Path) -> list[Path]:
@@ -48,7 +47,7 @@ def accuracy_vs_cam(cells: list[dict], measures: list[str], out: Path) -> list[P
                 x, y = c["summary"][m], c["summary"]["accuracy"]
                 ax.errorbar(x["mean"], y["mean"], xerr=np.nan_to_num(x["sd"]), yerr=np.nan_to_num(y["sd"]),
                             fmt=MARKERS[backbones.index(c["backbone"]) % len(MARKERS)], ms=6, capsize=2,
-                            color=VARIANT_COLOURS.get(c["variant"], "k"),
+                            color=VARIANT_STYLE.get(c["variant"], "k"),
                             label=f"{c['backbone']} {c['variant']} (n={x['n']})")
             ax.set_xlabel(m.replace("_", " "))
             ax.set_ylabel(f"{d} test accuracy %")

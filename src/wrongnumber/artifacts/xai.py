@@ -120,6 +120,6 @@ def report_section(result: dict) -> dict:
                   f"CAM target {o['cam_target']}, deletion/insertion with {o['n_steps']} steps to a "
                   f"{o['baseline']} baseline, top-k IoU at {o['k_percent']:g} %; seeds {', '.join(map(str, result['seeds']))}; "
                   f"alpha intervals from {result['n_boot']} bootstrap resamples of the images; "
-                  f"scoring took {result['scoring_seconds'] / 60:.1f} min in all"),
+                  f"scoring took {fmt.duration(result['scoring_seconds'])} in all"),
         "data": "official" if result["official"] else "not the paper's data (official: false)",
     }

@@ -48,7 +48,8 @@ class DatasetSpec:
     official: dict[str, str]
 
 
-DATASETS = {
+# dataset name (plan/runspec.py's DATASETS, the one list of names) -> its files and constants
+DATASET_SPECS = {
     "mnist": DatasetSpec(
         "mnist", 0.1307, 0.3081, tuple(str(d) for d in range(10)), torchvision.datasets.MNIST,
         {"train-images-idx3-ubyte.gz": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
@@ -202,16 +203,16 @@ def to_model_input(images_u8: torch.Tensor, spec: DatasetSpec) -> tuple[torch.Te
 
 
 def _spec(name: str) -> DatasetSpec:
-    if name not in DATASETS:
-        raise DataError(f"dataset: unknown value {name!r}; choose one of {sorted(DATASETS)}.")
-    return DATASETS[name]
+    if name not in DATASET_SPECS:
+        raise DataError(f"dataset: unknown value {name!r}; choose one of {sorted(DATASET_SPECS)}.")
+    return DATASET_SPECS[name]
 
 
 def normalised(spec: DatasetSpec, normalization: str) -> tuple[DatasetSpec, DatasetSpec]:
     """(training spec, test spec) under a NORMALIZATIONS reading: only mean/std change."""
     if normalization not in NORMALIZATIONS:
         raise DataError(f"normalization: unknown value {normalization!r}; choose one of {list(NORMALIZATIONS)}.")
-    mnist = replace(spec, mean=DATASETS["mnist"].mean, std=DATASETS["mnist"].std)
+    mnist = replace(spec, mean=DATASET_SPECS["mnist"].mean, std=DATASET_SPECS["mnist"].std)
     return {"dataset": (spec, spec), "mnist": (mnist, mnist), "mnist_at_test": (spec, mnist),
             "none": (replace(spec, mean=0.0, std=1.0),) * 2}[normalization]
 

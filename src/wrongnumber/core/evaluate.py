@@ -33,6 +33,9 @@ from .losses import cam_distance
 from .train import load_run
 
 # 0.50, 0.51, ..., 0.99, then finer steps towards 1 where well-trained models put most mass.
+# Table 1's four numbers as eval.json names them: the comparison, the reference check and the
+# tests read them by these keys
+TABLE1_KEYS = ("accuracy", "true_predictions", "false_predictions", "true_low_confidence")
 SWEEP = tuple(round(0.5 + 0.01 * i, 2) for i in range(50)) + (0.995, 0.999, 0.9999)
 FAILURE_RULE = ("per class: among the test images of that class that are misclassified, or "
                 "correct with confidence below the low-confidence threshold, the one with the "

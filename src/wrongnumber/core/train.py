@@ -10,10 +10,11 @@ from __future__ import annotations
 import copy
 import ctypes
 import json
+import operator
 import os
 import platform
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,8 @@ from . import runinfo
 from .atomic import atomic_path, write_json
 from .cam import (CAM_TARGETS, CAM_WEIGHTS, forward_for_cam, grad_cam_from_outputs,
                   logits_and_cams, select_targets)
-from .data import NORMALIZATIONS, DataBundle, Split, load_for_run, to_model_input
+from .checkpoint import Checkpoint
+from .data import NORMALIZATIONS, SUBSETS, DataBundle, Split, load_for_run, to_model_input
 from .early_stopping import MONITORS, EarlyStopping
 from .losses import (CLASSIFICATION_LOSSES, PAIR_LABELS, classification_loss, contrastive_loss,
                      pair_labels, total_loss)
@@ -33,7 +35,6 @@ from . import perturb
 from ..plan.runspec import DATASETS, VARIANTS
 
 EARLY_STOP_ON = tuple(MONITORS)                         # total | ce | accuracy
-SUBSETS = ("none", "train", "pooled", "test")
 MEMORY_FORMATS = ("contiguous", "channels_last")
 COMPILE_MODES = ("none", "default")                     # torch.compile mode
 ADAM_IMPLS = ("auto", "foreach", "fused")               # auto: torch's pick (for-loop on CPU)
@@ -54,59 +55,79 @@ CHOICES = {"variant": VARIANTS, "cam_target": CAM_TARGETS, "pair_label": PAIR_LA
            "adam_impl": ADAM_IMPLS, "amp": AMP}
 
 
+# Bounds of the numeric options, in the config schema's words (tests/test_options.py holds the
+# schema's bounds to these): option value -> bound -> within?
+BOUNDS = {"minimum": operator.ge, "exclusiveMinimum": operator.gt,
+          "maximum": operator.le, "exclusiveMaximum": operator.lt}
+
+
+def option(default, help: str, **bounds):
+    """A TrainConfig field: its default, its `wrongnumber train --help` text and its bounds
+    (keys of BOUNDS); the CLI's flags are generated from them."""
+    assert set(bounds) <= set(BOUNDS), bounds
+    return field(default=default, metadata={"help": help, "bounds": bounds})
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """Every option that changes a training result. Defaults = our reading of the paper."""
-    dataset: str = "mnist"
-    variant: str = "R"                     # C: CE only; R: CE + contrastive
-    backbone: str = "paper_cnn"
-    seed: int = 0
-    max_epochs: int = 50
-    patience: int = 2                      # epochs without improvement before stopping
-    batch_size: int = 64                   # not in the paper
-    lr: float = 1e-3                       # the paper: Adam, 1/1000
-    val_fraction: float = 0.1
-    dropout: float = 0.5                   # not in the paper
-    cam_target: str = "prediction"         # label | prediction
-    pair_label: str = "always_similar"     # always_similar | prediction_correct
-    cam_weights: str = "detached"          # detached | differentiable (stopping study, config/README.md)
-    margin: float = 2.0                    # m in Eq. 1, not in the paper
-    contrastive_weight: float = 1.0        # lambda; the paper: L_TOT = L_CE + L_L
-    subset: str = "none"                   # reading of "subset of 15 %", see data.py
-    subset_fraction: float = 0.15
-    normalization: str = "dataset"         # input mean/std: the dataset's (the paper) or a slip, data.py
-    early_stop_on: str = "ce"              # the validation quantity watched: total | ce | accuracy
-    min_delta: float = 0.001               # smallest change that counts as an improvement
+    dataset: str = option("mnist", "mnist | fashion")
+    variant: str = option("R", "C = cross-entropy; R = CE + CAM contrastive")
+    backbone: str = option("paper_cnn", "model architecture")
+    seed: int = option(0, "fixes split, init, batch order, dropout")
+    max_epochs: int = option(50, "upper bound on epochs", minimum=1)
+    patience: int = option(2, "early-stopping patience (epochs)", minimum=1)
+    batch_size: int = option(64, "not in the paper", minimum=2)
+    lr: float = option(1e-3, "Adam learning rate (paper: 1e-3)", exclusiveMinimum=0)
+    val_fraction: float = option(0.1, "stratified validation share of the training set",
+                                 exclusiveMinimum=0, exclusiveMaximum=1)
+    dropout: float = option(0.5, "dropout probability before the FC layers (not in the paper)",
+                            minimum=0, exclusiveMaximum=1)
+    cam_target: str = option("prediction", "class the CAM explains: label | prediction")
+    pair_label: str = option("always_similar", "contrastive y: always_similar | prediction_correct")
+    # detached vs differentiable: the stopping study, config/README.md
+    cam_weights: str = option("detached", "Grad-CAM channel weights: detached (as hooks) | differentiable")
+    margin: float = option(2.0, "contrastive margin m (Eq. 1)", minimum=0)            # not in the paper
+    # lambda; the paper: L_TOT = L_CE + L_L
+    contrastive_weight: float = option(1.0, "lambda in CE + lambda*L", minimum=0)
+    subset: str = option("none", "reading of 'subset of 15 %': none | train | pooled | test (see data.py)")
+    subset_fraction: float = option(0.15, "fraction for --subset", exclusiveMinimum=0, maximum=1)
+    normalization: str = option("dataset", "input mean/std: dataset (the paper's) | mnist | mnist_at_test | "
+                                           "none (slips, data.py)")
+    early_stop_on: str = option("ce", "validation quantity watched: total (loss) | ce | accuracy")
+    min_delta: float = option(0.001, "smallest change of the watched quantity that counts as an improvement",
+                              minimum=0)
     # Training modifications of the benchmark-reliability study (Gomez & Mouchere); the
     # defaults are the paper's training.
-    classification_loss: str = "ce"        # ce | focal
-    focal_gamma: float = 2.0               # gamma of the focal loss (Lin et al.'s default)
-    perturbation: str = "none"             # none | mask: train on partly deleted images (perturb.py)
-    perturbation_prob: float = 0.5         # share of training images perturbed
+    classification_loss: str = option("ce", "classification term: ce (the paper) | focal (Lin et al. 2017)")
+    focal_gamma: float = option(2.0, "gamma of the focal loss (0 = cross-entropy)", minimum=0)  # Lin et al.'s default
+    perturbation: str = option("none", "none | mask: delete a random share of the pixels of some training "
+                                       "images")                                    # perturb.py
+    perturbation_prob: float = option(0.5, "share of training images that --perturbation mask perturbs",
+                                      minimum=0, maximum=1)
     # Speed settings (benchmarks/README.md). Every value is deterministic (same seed, same bytes);
     # the defaults are the fastest on CPU. Another value changes the floating-point summation
     # order (compile also the dropout random stream), so its results differ in the last bits at
     # first and then drift apart as training goes on.
-    memory_format: str = "channels_last"   # channels_last (NHWC) | contiguous (NCHW)
-    compile: str = "none"                  # none | default: torch.compile trunk and head
-    adam_impl: str = "fused"               # fused | foreach | auto (torch's pick: a for-loop on CPU)
-    amp: str = "none"                      # none | bf16: autocast the forward (for CUDA)
+    memory_format: str = option("channels_last", "channels_last (NHWC, fastest on CPU) | contiguous "
+                                                 "(NCHW; not bit-identical)")
+    compile: str = option("none", "none | default: torch.compile the model (not bit-identical; no gain "
+                                  "on CPU)")                                        # trunk and head
+    adam_impl: str = option("fused", "fused (one kernel) | foreach | auto (torch's choice); not "
+                                     "bit-identical to each other")  # auto: a for-loop on CPU
+    amp: str = option("none", "none | bf16: autocast the forward, for CUDA (not bit-identical; slow "
+                              "on most CPUs)")
 
     def validate(self) -> "TrainConfig":
         for name, allowed in CHOICES.items():
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"--{name.replace('_', '-')} must be one of {', '.join(allowed)}; "
                                   f"got {getattr(self, name)!r}")
-        checks = {"max_epochs": self.max_epochs >= 1, "patience": self.patience >= 1,
-                  "batch_size": self.batch_size >= 2, "lr": self.lr > 0,
-                  "val_fraction": 0 < self.val_fraction < 1, "dropout": 0 <= self.dropout < 1,
-                  "margin": self.margin >= 0, "min_delta": self.min_delta >= 0, "contrastive_weight": self.contrastive_weight >= 0,
-                  "subset_fraction": 0 < self.subset_fraction <= 1, "focal_gamma": self.focal_gamma >= 0,
-                  "perturbation_prob": 0 <= self.perturbation_prob <= 1}
-        for name, ok in checks.items():
-            if not ok:
-                raise ConfigError(f"--{name.replace('_', '-')} has an invalid value "
-                                  f"{getattr(self, name)!r}; see `wrongnumber train --help`")
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if not all(BOUNDS[kind](value, bound) for kind, bound in f.metadata["bounds"].items()):
+                raise ConfigError(f"--{f.name.replace('_', '-')} has an invalid value "
+                                  f"{value!r}; see `wrongnumber train --help`")
         if self.compile != "none" and self.variant == "R" and self.cam_weights == "differentiable":
             raise ConfigError("--compile cannot train through differentiable CAM weights (torch.compile "
                               "has no double backward); use --compile none or --cam-weights detached")
@@ -241,7 +262,7 @@ def validation_pass(model, split: Split, spec, cfg: TrainConfig, batch_size: int
                              nan_hit.to(ce.dtype), cls * len(y)]).double()
     ce, con, correct, nan, cls = (sums / torch.tensor([n, n, n, 1.0, n], dtype=torch.float64,
                                                       device=sums.device)).tolist()
-    total = cls + cfg.contrastive_weight * con if cfg.variant == "R" else cls
+    total = total_loss(cls, con, cfg.contrastive_weight) if cfg.variant == "R" else cls
     row = {"val_loss": total, "val_ce": ce, "val_contrastive": con, "val_accuracy": correct,
            "val_nan_guard_hits": int(nan)}
     if cfg.classification_loss != "ce":
@@ -290,24 +311,17 @@ def train(cfg: TrainConfig, data: DataBundle, out_dir: str | Path, device: torch
     best_state, start = None, 1
 
     if resume and ckpt_path.exists():
-        ck = torch.load(ckpt_path, map_location=device, weights_only=False)
-        if ck["config"] != asdict(cfg):
-            now, then = asdict(cfg), ck["config"]
+        ck = Checkpoint.load(ckpt_path, device)
+        if ck.config != asdict(cfg):
+            now, then = asdict(cfg), ck.config
             differ = sorted(k for k in set(now) | set(then) if now.get(k, "absent") != then.get(k, "absent"))
             raise ConfigError(f"{ckpt_path} was written with other options ({', '.join(differ)} differ, "
                               "e.g. by an older wrongnumber); rerun without --resume or delete the run folder")
-        model.load_state_dict(ck["model"])
-        opt.load_state_dict(ck["optimizer"])
-        order.set_state(ck["order_rng"])
-        perturb_gen.set_state(ck["perturb_rng"])
-        torch.set_rng_state(ck["cpu_rng"])
-        if device.type == "cuda" and ck["cuda_rng"] is not None:
-            torch.cuda.set_rng_state(ck["cuda_rng"], device)
-        history, epoch_seconds, phases, cams = (ck["history"], ck["epoch_seconds"],
-                                                ck["epoch_phases"], ck["cams"])
-        rule, best_state, kept = EarlyStopping(**ck["early_stopping"]), ck["best_state"], ck["kept"]
-        start = ck["epoch"] + 1
-        log(f"resuming {out} after epoch {ck['epoch']}")
+        ck.restore(model, opt, order, perturb_gen, device)
+        history, epoch_seconds, phases, cams = ck.history, ck.epoch_seconds, ck.epoch_phases, ck.cams
+        rule, best_state, kept = EarlyStopping(**ck.early_stopping), ck.best_state, ck.kept
+        start = ck.epoch + 1
+        log(f"resuming {out} after epoch {ck.epoch}")
 
     spec, train_split = data.spec, data.train
     n = len(train_split.labels)
@@ -349,16 +363,8 @@ def train(cfg: TrainConfig, data: DataBundle, out_dir: str | Path, device: torch
             f"con {row['train_contrastive']:.4f})  val_loss {row['val_loss']:.4f}  "
             f"val_acc {100 * row['val_accuracy']:.2f}%  {epoch_seconds[-1]:.1f}s{guard}")
 
-        ck = {"config": asdict(cfg), "epoch": epoch, "model": model.state_dict(),
-              "optimizer": opt.state_dict(), "order_rng": order.get_state(),
-              "perturb_rng": perturb_gen.get_state(),
-              "cpu_rng": torch.get_rng_state(),
-              "cuda_rng": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
-              "history": history, "epoch_seconds": epoch_seconds, "epoch_phases": phases,
-              "cams": cams,
-              "early_stopping": asdict(rule), "best_state": best_state, "kept": kept}
-        with atomic_path(ckpt_path) as tmp:
-            torch.save(ck, tmp)
+        Checkpoint.capture(cfg, epoch, model, opt, order, perturb_gen, device, history, epoch_seconds,
+                           phases, cams, rule, best_state, kept).save(ckpt_path)
 
     model.load_state_dict(best_state)  # early stopping restores the best weights
     if keep_epoch_states:
