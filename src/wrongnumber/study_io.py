@@ -13,6 +13,7 @@ from .analysis import claims, evidence
 from .analysis.provenance import load_runs
 from .artifacts.tables import load_reported
 from .core.restop import evaluate_epochs
+from .plan import layout
 from .plan.runspec import bases
 from .plan.studies import STUDIES
 
@@ -60,7 +61,7 @@ def run_stopping(config: str, run_dirs: list, reported: str, low_confidence: flo
     if len(planned) != len(run_dirs):
         raise ValueError(f"--runs: {len(run_dirs)} folders for the {len(planned)} runs the study plans")
     paths = {(r["name"], r["seed"]): Path(p) for r, p in zip(planned, run_dirs)}
-    histories = {key: json.loads((path / "metrics.json").read_text())["history"]
+    histories = {key: json.loads((path / layout.METRICS).read_text())["history"]
                  for key, path in paths.items()}
     decisions = s.analysis.decide(study, histories, cfg["train"]["max_epochs"])
     evals = {}

@@ -14,18 +14,11 @@ from wrongnumber.plan.runspec import NAME_REGEX, parse_run_name
 validate(config, schema="../schemas/config.schema.yaml")
 
 DATASETS = list(runspec.DATASETS)
-FIGURES = ["fig1", "fig2", "fig3", "fig4", "fig5", "fig6", "fig7", "fig8"]
-# beyond the paper's own: R beside C, each probe's epoch strip, the low-confidence sweep, curves
-EXTRA_FIGURES = ["compare_mnist", *[f"strip_{d}" for d in DATASETS], "low_confidence_sweep",
-                 *[f"curves_{d}" for d in DATASETS]]
 RUN = layout.RUN
 # Intra-op threads of a training, evaluation or scoring job: 1 under portable numerics, whatever
 # the machine has (the bits depend on it), so `--cores N` runs N jobs side by side; the config's
 # `threads` under native numerics (plan/numerics.py).
 JOB_THREADS = numerics.job_threads(config["numerics"], config["threads"])
-TABLES = ["table1", "table2", "timing", "fashion", "text", "table1_layout", "low_confidence_sweep"]
-RUN_FILES = ["metrics.json", "timings.json", "model.pt", "probes.npz",
-             "eval/eval.json", "eval/predictions.csv", "eval/failures.npz"]
 IDX_FILES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
              "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
 
@@ -117,7 +110,7 @@ def study_runs(name):
 
 
 def all_study_evals():
-    return [f"{r}/eval/eval.json" for s in STUDIES for r in study_runs(s)]
+    return [layout.eval_file(r) for s in STUDIES for r in study_runs(s)]
 
 
 def reported_studies():

@@ -11,27 +11,27 @@ rule study_runs:
 
 rule readings:
     input:
-        config="results/config.json",
+        config=layout.CONFIG,
         reported="paper/reported.yaml",
         claims="paper/claims.yaml",
-        metrics=[f"{r}/metrics.json" for r in study_runs("readings")],
-        probes=[f"{r}/probes.npz" for r in study_runs("readings")],
-        evals=[f"{r}/eval/eval.json" for r in study_runs("readings")],
-        predictions=[f"{r}/eval/predictions.csv" for r in study_runs("readings")],
+        metrics=[f"{r}/{layout.METRICS}" for r in study_runs("readings")],
+        probes=[f"{r}/{layout.PROBES}" for r in study_runs("readings")],
+        evals=[layout.eval_file(r) for r in study_runs("readings")],
+        predictions=[layout.eval_file(r, layout.PREDICTIONS) for r in study_runs("readings")],
     output:
-        json="results/readings/readings.json",
+        json=layout.study_result("readings"),
         ranking=expand("results/readings/ranking.{ext}", ext=["csv", "md", "tex"]),
         plot=expand("results/readings/distances.{ext}", ext=["png", "pdf"]),
     params:
         runs=study_runs("readings"),
-        evals=[f"{r}/eval" for r in study_runs("readings")],
+        evals=[layout.eval_dir(r) for r in study_runs("readings")],
         out=lambda wildcards, output: os.path.dirname(output.json),
     conda:
         "../envs/wrongnumber.yaml"
     log:
-        "results/logs/readings.log",
+        layout.rule_log("readings"),
     benchmark:
-        "results/benchmarks/readings.tsv"
+        layout.rule_benchmark("readings")
     shell:
         "wrongnumber readings --config {input.config} --reported {input.reported} --claims {input.claims} "
         "--runs {params.runs} --evals {params.evals} --out-dir {params.out} > {log} 2>&1"
@@ -40,14 +40,14 @@ rule readings:
 # Every CAM method scored by every explanation metric on one run's test images (config/xai.yaml).
 rule xai_scores:
     input:
-        metrics=f"{RUN}/metrics.json",
-        model=f"{RUN}/model.pt",
+        metrics=f"{RUN}/{layout.METRICS}",
+        model=f"{RUN}/{layout.MODEL}",
         data=data_files,
     output:
-        scores=f"{RUN}/xai/scores.csv.gz",
-        maps=f"{RUN}/xai/maps.npz",
-        meta=f"{RUN}/xai/scores.json",
-        timings=f"{RUN}/xai/timings.json",
+        scores=f"{layout.xai_dir(RUN)}/{layout.XAI_SCORES}",
+        maps=f"{layout.xai_dir(RUN)}/{layout.XAI_MAPS}",
+        meta=f"{layout.xai_dir(RUN)}/{layout.XAI_META}",
+        timings=f"{layout.xai_dir(RUN)}/{layout.TIMINGS}",
     params:
         run=lambda wildcards, input: os.path.dirname(input.metrics),
         out=lambda wildcards, output: os.path.dirname(output.meta),
@@ -74,23 +74,23 @@ rule xai_scores:
 
 rule xai:
     input:
-        config="results/config.json",
-        scores=[f"{r}/xai/scores.json" for r in study_runs("xai")],
-        evals=[f"{r}/eval/eval.json" for r in study_runs("xai")],
+        config=layout.CONFIG,
+        scores=[f"{layout.xai_dir(r)}/{layout.XAI_META}" for r in study_runs("xai")],
+        evals=[layout.eval_file(r) for r in study_runs("xai")],
     output:
-        json="results/xai/xai.json",
+        json=layout.study_result("xai"),
         alpha=expand("results/xai/alpha.{ext}", ext=["csv", "md", "tex"]),
         grids=[f"results/xai/grid_{t}.{ext}" for t in config.get("xai", {}).get("variants", {})
                for ext in ("png", "pdf")],
     params:
-        scores=[f"{r}/xai" for r in study_runs("xai")],
+        scores=[layout.xai_dir(r) for r in study_runs("xai")],
         out=lambda wildcards, output: os.path.dirname(output.json),
     conda:
         "../envs/wrongnumber.yaml"
     log:
-        "results/logs/xai.log",
+        layout.rule_log("xai"),
     benchmark:
-        "results/benchmarks/xai.tsv"
+        layout.rule_benchmark("xai")
     shell:
         "wrongnumber xai --config {input.config} --scores {params.scores} --out-dir {params.out} "
         "> {log} 2>&1"
@@ -99,13 +99,13 @@ rule xai:
 # Every early-stopping rule replayed on the long runs, each (reading, rule) scored (config/stopping.yaml).
 rule stopping:
     input:
-        config="results/config.json",
+        config=layout.CONFIG,
         reported="paper/reported.yaml",
-        metrics=[f"{r}/metrics.json" for r in study_runs("stopping")],
+        metrics=[f"{r}/{layout.METRICS}" for r in study_runs("stopping")],
         data=expand("resources/data/{dataset}/{name}", dataset=config.get("stopping", {}).get("dataset", "mnist"),
                     name=IDX_FILES),
     output:
-        json="results/stopping/stopping.json",
+        json=layout.study_result("stopping"),
         ranking=expand("results/stopping/ranking.{ext}", ext=["csv", "md", "tex"]),
     params:
         runs=study_runs("stopping"),
@@ -117,9 +117,9 @@ rule stopping:
     conda:
         "../envs/wrongnumber.yaml"
     log:
-        "results/logs/stopping.log",
+        layout.rule_log("stopping"),
     benchmark:
-        "results/benchmarks/stopping.tsv"
+        layout.rule_benchmark("stopping")
     shell:
         "wrongnumber stopping --config {input.config} --reported {input.reported} --runs {params.runs} "
         "--low-confidence {params.low_confidence} --device {params.device} --threads {threads} --numerics {params.numerics} "
@@ -128,25 +128,25 @@ rule stopping:
 
 rule extension:
     input:
-        config="results/config.json",
-        metrics=[f"{r}/metrics.json" for r in study_runs("extension")],
-        evals=[f"{r}/eval/eval.json" for r in study_runs("extension")],
-        predictions=[f"{r}/eval/predictions.csv" for r in study_runs("extension")],
-        probes=[f"{r}/probes.npz" for r in study_runs("extension")],
+        config=layout.CONFIG,
+        metrics=[f"{r}/{layout.METRICS}" for r in study_runs("extension")],
+        evals=[layout.eval_file(r) for r in study_runs("extension")],
+        predictions=[layout.eval_file(r, layout.PREDICTIONS) for r in study_runs("extension")],
+        probes=[f"{r}/{layout.PROBES}" for r in study_runs("extension")],
     output:
-        json="results/extension/extension.json",
+        json=layout.study_result("extension"),
         summary=expand("results/extension/summary.{ext}", ext=["csv", "md", "tex"]),
         plot=expand("results/extension/accuracy_vs_cam.{ext}", ext=["png", "pdf"]),
     params:
         runs=study_runs("extension"),
-        evals=[f"{r}/eval" for r in study_runs("extension")],
+        evals=[layout.eval_dir(r) for r in study_runs("extension")],
         out=lambda wildcards, output: os.path.dirname(output.json),
     conda:
         "../envs/wrongnumber.yaml"
     log:
-        "results/logs/extension.log",
+        layout.rule_log("extension"),
     benchmark:
-        "results/benchmarks/extension.tsv"
+        layout.rule_benchmark("extension")
     shell:
         "wrongnumber extension --config {input.config} "
         "--runs {params.runs} --evals {params.evals} --out-dir {params.out} > {log} 2>&1"

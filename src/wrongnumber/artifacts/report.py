@@ -30,6 +30,7 @@ from ..analysis import evidence, provenance
 from ..core.losses import DISTANCE_EPS
 from .tables import DERIVED
 from ..core.models import MODELS
+from ..plan import layout
 from ..plan.studies import REPORTED, STUDIES
 
 CODE_CONSTANTS = {  # `used: {code: ...}` in reported.yaml -> the value the code uses
@@ -232,7 +233,7 @@ def build_context(reported: dict, tables: dict, figures: list[dict], runs, confi
                   sources: list[Path], bench: list[Path], hashed: list[Path], out_dir: Path,
                   studies: list[Path] = (), claim_specs: list[dict] = (), config_names: list[str] = ()) -> dict:
     config_text = json.dumps(config, sort_keys=True)
-    root = Path(out_dir).parent.parent  # results/report -> the workflow's folder
+    root = layout.root_of(out_dir)  # results/report -> the workflow's folder
     verdicts = Counter(r["verdict"] for t in tables.values() for r in t["rows"]
                        if r.get("key") in reported["numbers"])
     data = data_provenance(runs, sources, root)

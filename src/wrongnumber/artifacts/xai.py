@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..analysis import formatting as fmt
 from ..core.atomic import write_json
+from ..plan import layout
 from .study_figures import methods_grid
 from .table_files import write_tables
 
@@ -46,7 +47,7 @@ def write(result: dict, out_dir) -> list:
     paths = write_tables(table_rows(result), out)
     result["figures"] = []
     for t in result["trainings"]:
-        png, pdf = methods_grid(Path(result["grid_dirs"][t]) / "maps.npz", f"{t}: every method on the same test images "
+        png, pdf = methods_grid(Path(result["grid_dirs"][t]) / layout.XAI_MAPS, f"{t}: every method on the same test images "
                                 f"(seed {result['seeds'][0]})", out / f"grid_{t}")
         result["figures"].append({"training": t, "png": str(png), "pdf": str(pdf)})
         paths += [png, pdf]

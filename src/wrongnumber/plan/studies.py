@@ -15,7 +15,7 @@ import importlib
 from dataclasses import dataclass
 from types import ModuleType
 
-from . import extension, readings, settings, stopping, xai
+from . import extension, layout, readings, settings, stopping, xai
 from .runspec import bases
 
 
@@ -24,10 +24,11 @@ class Study:
     key: str              # config section, results/<key>/ folder, rule and CLI command
     plan: ModuleType      # Settings, expand(settings, bases) -> runs
     in_report: bool       # results/<key>/<key>.json becomes a section of the report
+    frozen: bool = False  # freeze-reference commits its folder results/<key>/ (layout.frozen)
 
     @property
     def result(self) -> str:
-        return f"results/{self.key}/{self.key}.json"
+        return layout.study_result(self.key)
 
     @property
     def analysis(self) -> ModuleType:
@@ -48,6 +49,7 @@ class Study:
         return self.plan.expand(self.settings(config), bases(config)) if config.get(self.key) else []
 
 
-STUDIES = {s.key: s for s in (Study("readings", readings, True), Study("extension", extension, True),
-                              Study("xai", xai, True), Study("stopping", stopping, True))}
+STUDIES = {s.key: s for s in (Study("readings", readings, True, frozen=True),
+                              Study("extension", extension, True),
+                              Study("xai", xai, True), Study("stopping", stopping, True, frozen=True))}
 REPORTED = [s.key for s in STUDIES.values() if s.in_report]
