@@ -10,6 +10,8 @@ import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
+from wrongnumber.plan.studies import STUDIES as REGISTRY
+
 ROOT = Path(__file__).parents[1]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 # Each config as Snakemake resolves it: the Snakefile's configfile (config.yaml) first, then the
@@ -121,8 +123,9 @@ def test_download_is_an_option():
         assert f"--dataset {d} --out resources/data/{d} --download-root resources/downloads" in out.stdout
 
 
-STUDIES = ("readings.yaml", "extension.yaml", "xai.yaml")
-SMOKE_STUDIES = ("readings-smoke.yaml", "extension-smoke.yaml", "xai-smoke.yaml")
+# every study of the registry (tests/test_studies.py checks each of their config files)
+STUDIES = tuple(f"{k}.yaml" for k in REGISTRY)
+SMOKE_STUDIES = tuple(f"{k}-smoke.yaml" for k in REGISTRY)
 
 
 @pytest.mark.parametrize("names", [("config.yaml", s) for s in STUDIES]

@@ -37,11 +37,7 @@ localrules:
     tables,
     figures,
     report,
-    study_runs,
-    readings,
-    xai,
-    extension,
-    stopping,
+    study_runs,  # and every study's rule (studies.smk)
 
 
 wildcard_constraints:
@@ -111,6 +107,40 @@ def study_runs(name):
 
 def all_study_evals():
     return [layout.eval_file(r) for s in STUDIES for r in study_runs(s)]
+
+
+def study_inputs(study):
+    """A study job's inputs: the config, paper and run files its flags and registry entry name,
+    and the data of its runs when it evaluates them itself (a `device` flag)."""
+    runs = study_runs(study.key)
+    named = {"config": layout.CONFIG, "reported": "paper/reported.yaml", "claims": "paper/claims.yaml"}
+    inputs = {f: named[f] for f in study.flags if f in named}
+    inputs.update({os.path.basename(f).replace(".", "_"): [f"{r}/{f}" for r in runs] for f in study.reads})
+    if "device" in study.flags:
+        datasets = sorted({r["dataset"] for r in STUDIES[study.key].runs(config)})
+        inputs["data"] = expand("resources/data/{dataset}/{name}", dataset=datasets, name=IDX_FILES)
+    return inputs
+
+
+def study_params(study):
+    """A study job's flag values that are not input files (its output folder aside)."""
+    runs = study_runs(study.key)
+    values = {"runs": runs, "evals": [layout.eval_dir(r) for r in runs],
+              "scores": [layout.xai_dir(r) for r in runs],
+              "low_confidence": config["evaluate"]["low_confidence"]}
+    params = {f: values[f] for f in study.flags if f in values}
+    if "device" in study.flags:
+        params.update(device=config["device"], numerics=config["numerics"])
+    return params
+
+
+def study_command(study):
+    """`wrongnumber <key>` with every flag of the study, from the job's input, params and threads."""
+    flag = {"config": "{input.config}", "reported": "{input.reported}", "claims": "{input.claims}",
+            "device": "{params.device} --threads {threads} --numerics {params.numerics}",
+            "out_dir": "{params.out}"}
+    flags = " ".join(f"--{f.replace('_', '-')} {flag.get(f, f'{{params.{f}}}')}" for f in study.flags)
+    return f"wrongnumber {study.key} {flags} > {{log}} 2>&1"
 
 
 def reported_studies():

@@ -90,8 +90,7 @@ rule report:
         reported="paper/reported.yaml",
         claims="paper/claims.yaml",
         templates=["paper/report.md.j2", "paper/report.html.j2", "paper/report_rows.html.j2"],
-        sections=[f"paper/section_{s.key}.{ext}.j2" for s in reported_studies()
-                  for ext in ("md", "html")],
+        sections=[f"paper/{t}" for s in reported_studies() for t in s.templates],
         tables=layout.TABLES_JSON,
         figures=layout.FIGURES_JSON,
         studies=[s.result for s in reported_studies()],

@@ -113,8 +113,10 @@ def check_complete(obj, where: str = "report") -> None:
 
 
 def study_sections(paths: list[Path], out_dir: Path) -> dict:
-    """{study name: its report section}: each results/<study>/<study>.json through its module's
-    `report_section`; figure paths in a section ({"png": path}) get embedded like the paper's."""
+    """{study name: its report section}, in the registry's order (the report's): each
+    results/<study>/<study>.json through its module's `report_section`, rendered by
+    paper/section_<study>.{md,html}.j2; figure paths in a section ({"png": path}) get embedded
+    like the paper's."""
     sections = {}
     for path in paths:
         name = Path(path).stem
@@ -123,7 +125,7 @@ def study_sections(paths: list[Path], out_dir: Path) -> dict:
                              f"known: {sorted(REPORTED)}")
         section = STUDIES[name].artifacts.report_section(json.loads(Path(path).read_text()))
         sections[name] = _embed(section, out_dir)
-    return sections
+    return {name: sections[name] for name in REPORTED if name in sections}
 
 
 def _embed(obj, out_dir: Path):
