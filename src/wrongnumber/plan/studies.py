@@ -1,8 +1,8 @@
 """The studies beyond the paper's tables, each declared once: its line in STUDIES.
 
 A study is switched on by its config section (config/<key>.yaml) and lives in three modules of
-one name, one per layer: `plan.<key>` (torch-free, imported here and by the Snakefile at parse
-time) declares its typed `Settings`, plans its runs (`expand`) and names the files it writes
+one name, one per layer, each imported by its name when used: `plan.<key>` (torch-free: the
+Snakefile asks it at parse time) declares its typed `Settings`, plans its runs (`expand`) and names the files it writes
 (`outputs`); `analysis.<key>` computes its numbers from the finished runs; `artifacts.<key>`
 reads its inputs (`from_files`), writes its tables and figures and turns
 results/<key>/<key>.json into a report section (`report_section`, rendered by
@@ -11,7 +11,9 @@ paper/section_<key>.{md,html}.j2).
 Everything else iterates STUDIES: the Snakefile's rule per study (workflow/rules/studies.smk),
 the CLI's command per study (`wrongnumber <key>`, cli.py and study_io.py), the report's sections
 and the frozen reference (layout.frozen), and the tests. Adding a study is its three modules, its
-config file(s), its section templates, its schema section and a line here.
+config files (config/<key>.yaml, config/<key>-smoke.yaml), its section templates, its tests
+(tests/test_<key>.py with an `example_result`), its schema section and row in config/README.md,
+and a line here.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from . import extension, layout, readings, settings, stopping, xai
+from . import layout, settings
 from .runspec import bases
 
 EVAL, PREDICTIONS = f"{layout.EVAL_DIR}/{layout.EVAL}", f"{layout.EVAL_DIR}/{layout.PREDICTIONS}"
@@ -34,8 +36,7 @@ FLAGS = ("config", "reported", "claims", "runs", "evals", "scores", "low_confide
 
 @dataclass(frozen=True)
 class Study:
-    key: str              # config section, results/<key>/ folder, rule and CLI command
-    plan: ModuleType      # Settings, expand(settings, bases) -> runs, outputs(settings) -> file names
+    key: str              # config section, results/<key>/ folder, rule and CLI command; its modules' name
     help: str             # the CLI command's one line
     flags: tuple          # what its command reads (from FLAGS; `artifacts.<key>.from_files`' arguments)
     reads: tuple          # the files of each of its runs it reads (relative to the run folder)
@@ -45,6 +46,11 @@ class Study:
     def __post_init__(self):
         if unknown := set(self.flags) - set(FLAGS):
             raise ValueError(f"study {self.key}: unknown flags {sorted(unknown)}; known: {FLAGS}")
+
+    @property
+    def plan(self) -> ModuleType:
+        """plan.<key> (torch-free): Settings, expand(settings, bases) -> runs, outputs(settings) -> file names."""
+        return importlib.import_module(f"wrongnumber.plan.{self.key}")
 
     @property
     def result(self) -> str:
@@ -89,14 +95,14 @@ class Study:
 
 
 STUDIES = {s.key: s for s in (
-    Study("readings", readings, "rank the readings of the paper's open choices by distance to its numbers",
+    Study("readings", "rank the readings of the paper's open choices by distance to its numbers",
           ("config", "reported", "claims", "runs", "evals", "out_dir"),
           (layout.METRICS, layout.PROBES, EVAL, PREDICTIONS), frozen=True),
-    Study("extension", extension, "the six-seed backbone study: summaries, paired tests, plots",
+    Study("extension", "the six-seed backbone study: summaries, paired tests, plots",
           ("config", "runs", "evals", "out_dir"), (layout.METRICS, EVAL, PREDICTIONS, layout.PROBES)),
-    Study("xai", xai, "the CAM-method study: method x metric tables, Krippendorff's alpha, answers",
+    Study("xai", "the CAM-method study: method x metric tables, Krippendorff's alpha, answers",
           ("config", "scores", "out_dir"), (XAI_META, EVAL)),
-    Study("stopping", stopping, "replay every early-stopping rule on the study's long runs and score each "
+    Study("stopping", "replay every early-stopping rule on the study's long runs and score each "
           "(reading, rule) against the paper", ("config", "reported", "runs", "low_confidence", "device", "out_dir"),
           (layout.METRICS,), frozen=True),
 )}
