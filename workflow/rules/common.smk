@@ -29,7 +29,8 @@ container: config.get("container")
 
 
 # Run by Snakemake itself, never submitted to a cluster: they take seconds, and assemble_data
-# may download (compute nodes often have no network). Only train and evaluate go to SLURM.
+# may download (compute nodes often have no network). Only train and evaluate go to SLURM. Every
+# study's own rule is local too (flagged where studies.smk makes it).
 localrules:
     assemble_data,
     complexity,
@@ -37,7 +38,7 @@ localrules:
     tables,
     figures,
     report,
-    study_runs,  # and every study's rule (studies.smk)
+    study_runs,
 
 
 wildcard_constraints:
