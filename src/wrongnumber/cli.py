@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .core.evaluate import LOW_CONFIDENCE
 from .core.train import EARLY_STOP_ON, TrainConfig
-from .plan import numerics, settings, xai
+from .plan import layout, numerics, settings, xai
 from .plan.studies import REPORTED, STUDIES
 
 
@@ -393,13 +393,13 @@ def args_freeze_reference(p: argparse.ArgumentParser) -> None:
     p.add_argument("--commit", default=None, help="the commit that produced it (default: this checkout's)")
 
 def args_rename_runs(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--old", nargs="+", default=["results/config.json"],
+    p.add_argument("--old", nargs="+", default=[layout.CONFIG],
                    help="the config the runs were named under: the workflow's resolved results/config.json, "
                         "or the config files as they were, in --configfile order")
     p.add_argument("--new", nargs="+", required=True,
                    help="the config files of the new defaults, in --configfile order "
                         "(e.g. config/config.yaml config/quick.yaml)")
-    p.add_argument("--results", default="results")
+    p.add_argument("--results", default=layout.ROOT)
     p.add_argument("--apply", action="store_true", help="move the folders (default: print the plan)")
 
 
