@@ -25,6 +25,6 @@ include: "workflow/rules/studies.smk"
 
 rule all:
     input:
-        "results/report/index.html",
-        "results/report/report.md",
+        layout.REPORT_HTML,
+        layout.REPORT_MD,
     default_target: True

@@ -98,3 +98,12 @@ def test_a_missing_run_is_named(tmp_path):
     with pytest.raises(ValueError, match="no finished run mnist/C/paper_cnn seed 1"):
         summarise(S(study), BASES, runs)
 
+
+
+def example_result(tmp_path) -> dict:
+    """An extension.json as the study writes it (without its figures), for tests/test_studies.py."""
+    study = {"seeds": [0, 1], "datasets": ["mnist"], "variants": ["C", "R"], "backbones": {"paper_cnn": {}}}
+    q = {"distance": 1, "l1": 0.3, "l2": 0.4, "ssim": 0.2, "energy_in_mask": 0.4}
+    runs = [fake_run(tmp_path, "mnist", v, "paper_cnn", s, [True] * (9 + s) + [False], q)
+            for s in (0, 1) for v in ("C", "R")]
+    return dict(summarise(S(study), BASES, runs), figures=[])

@@ -164,3 +164,12 @@ def test_clearly_closer_needs_a_significant_gain():
     assert not closer_test(near, far)["closer"]                        # worse is never closer
     assert not closer_test(q([-1.0, -3.0, 0.5]), q([-0.5, -2.0, 0.9]))["closer"]  # within the spread
     assert not closer_test(q([-2.0]), q([0.0]))["closer"]              # one seed: no test
+
+
+def example_result(tmp_path) -> dict:
+    """A readings.json as the study writes it, for tests/test_studies.py: the committed one of the
+    native reference (paper/regenerated-native), its plot found there."""
+    import json
+    native = ROOT / "paper" / "regenerated-native"
+    result = json.loads((native / "results" / "readings" / "readings.json").read_text())
+    return dict(result, figure=str(native / result["figure"]))

@@ -87,3 +87,10 @@ def test_report_section_names_an_undecided_default():
     section = present.report_section(result)
     assert "is undecided: a run had not stopped by epoch 16" in section["statements"][0]
     assert "1 of 1 pairs are undecided" in section["statements"][1]
+
+
+def example_result(tmp_path) -> dict:
+    """A stopping.json as the study writes it, for tests/test_studies.py: the native reference's."""
+    import json
+    from conftest import ROOT
+    return json.loads((ROOT / "paper" / "regenerated-native" / "results" / "stopping" / "stopping.json").read_text())

@@ -123,3 +123,13 @@ def test_two_level_interval_is_wider_when_seeds_disagree():
     assert width(spread, True) > 3 * width(tight, True)
     with pytest.raises(ValueError, match="percentile"):
         bootstrap_mean_alpha(tight, True, 10, resample_models=True)
+
+
+def example_result(tmp_path) -> dict:
+    """An xai.json as the study writes it (without its figures), for tests/test_studies.py."""
+    study = {**STUDY, "methods": ["grad_cam", "random"], "seeds": [0], "n_boot": 20,
+             "variants": {"C": {"variant": "C"}, "R": {"variant": "R"}}}
+    rng = np.random.default_rng(0)
+    dirs = [write_scores(tmp_path / name, f"results/mnist/{name}/paper_cnn/seed0", 0,
+                         constructed_table(study["methods"], False, rng)) for name in ("C", "R")]
+    return dict(summarise(S(study), BASES, dirs), figures=[])

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from .core.evaluate import LOW_CONFIDENCE
 from .core.train import EARLY_STOP_ON, TrainConfig
-from .plan import numerics, settings, xai
+from .plan import layout, numerics, settings, xai
 from .plan.runspec import DATASETS
-from .plan.studies import REPORTED
+from .plan.studies import REPORTED, STUDIES
 
 
 # ---- what each subcommand does ----
@@ -126,30 +126,15 @@ def cmd_report(args) -> int:
                               claims=args.claims, config_names=args.config_names))
 
 
-def cmd_readings(args) -> int:
-    from .study_io import run_readings
-
-    return _print(run_readings(args.config, args.runs, args.evals, args.reported, args.claims, args.out_dir))
-
-
-def cmd_extension(args) -> int:
-    from .study_io import run_extension
-
-    return _print(run_extension(args.config, args.runs, args.evals, args.out_dir))
-
-
-def cmd_xai(args) -> int:
-    from .study_io import run_xai
-
-    return _print(run_xai(args.config, args.scores, args.out_dir))
-
-
-def cmd_stopping(args) -> int:
+def cmd_study(args) -> int:
+    """`wrongnumber <study>`, for every study of plan/studies.py."""
     from .core import runinfo
-    from .study_io import run_stopping
+    from .study_io import run
 
-    return _print(run_stopping(args.config, args.runs, args.reported, args.low_confidence,
-                               runinfo.resolve_device(args.device), args.out_dir))
+    inputs = {name: getattr(args, name) for name in STUDIES[args.command].flags}
+    if "device" in inputs:
+        inputs["device"] = runinfo.resolve_device(args.device)
+    return _print(run(args.command, **inputs))
 
 
 def cmd_fingerprint(args) -> int:
@@ -334,20 +319,31 @@ def args_figures(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out-dir", required=True)
 
 
-def args_readings(p: argparse.ArgumentParser) -> None:
-    add_runs(p)
-    p.add_argument("--config", required=True, help="the resolved workflow config (JSON) with its `readings` section")
-    p.add_argument("--claims", default="paper/claims.yaml", help="the paper's claims, each reading is scored on")
-    p.add_argument("--out-dir", required=True)
+# A study command's flags (Study.flags names them): name -> (add it to a parser, the study's key)
+STUDY_FLAGS = {
+    "config": lambda p, key: p.add_argument(
+        "--config", required=True, help=f"the resolved workflow config (JSON) with its `{key}` section"),
+    "reported": lambda p, key: p.add_argument("--reported", required=True, help="paper/reported.yaml"),
+    "claims": lambda p, key: p.add_argument("--claims", default="paper/claims.yaml",
+                                            help="the paper's claims, the study's results are held against"),
+    "runs": lambda p, key: p.add_argument("--runs", nargs="+", required=True,
+                                          help="the study's run folders, in its planned order"),
+    "evals": lambda p, key: p.add_argument("--evals", nargs="+", required=True,
+                                           help="their evaluation folders, same order"),
+    "scores": lambda p, key: p.add_argument("--scores", nargs="+", required=True,
+                                            help="the xai-scores folder of every run of the study"),
+    "low_confidence": lambda p, key: p.add_argument("--low-confidence", type=float, default=LOW_CONFIDENCE),
+    "device": lambda p, key: add_device(p),
+    "out_dir": lambda p, key: p.add_argument("--out-dir", required=True),
+}
 
 
-def args_stopping(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--runs", nargs="+", required=True, help="the study's run folders, in its planned order")
-    p.add_argument("--config", required=True, help="the resolved workflow config (JSON) with its `stopping` section")
-    p.add_argument("--reported", required=True, help="paper/reported.yaml")
-    p.add_argument("--low-confidence", type=float, default=LOW_CONFIDENCE)
-    p.add_argument("--out-dir", required=True)
-    add_device(p)
+def args_study(key: str):
+    """The arguments of `wrongnumber <key>`: its study's flags."""
+    def add(p: argparse.ArgumentParser) -> None:
+        for name in STUDIES[key].flags:
+            STUDY_FLAGS[name](p, key)
+    return add
 
 
 def args_check_reference(p: argparse.ArgumentParser) -> None:
@@ -374,27 +370,14 @@ def args_freeze_reference(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default="paper/regenerated")
     p.add_argument("--commit", default=None, help="the commit that produced it (default: this checkout's)")
 
-def args_extension(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--runs", nargs="+", required=True, help="finished run folders of the study")
-    p.add_argument("--evals", nargs="+", required=True, help="their evaluation folders, same order")
-    p.add_argument("--config", required=True, help="the resolved workflow config (JSON) with its `extension` section")
-    p.add_argument("--out-dir", required=True)
-
-
-def args_xai(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", required=True, help="the resolved workflow config (JSON) with its `xai` section")
-    p.add_argument("--scores", nargs="+", required=True, help="the xai-scores folder of every run of the study")
-    p.add_argument("--out-dir", required=True)
-
-
 def args_rename_runs(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--old", nargs="+", default=["results/config.json"],
+    p.add_argument("--old", nargs="+", default=[layout.CONFIG],
                    help="the config the runs were named under: the workflow's resolved results/config.json, "
                         "or the config files as they were, in --configfile order")
     p.add_argument("--new", nargs="+", required=True,
                    help="the config files of the new defaults, in --configfile order "
                         "(e.g. config/config.yaml config/quick.yaml)")
-    p.add_argument("--results", default="results")
+    p.add_argument("--results", default=layout.ROOT)
     p.add_argument("--apply", action="store_true", help="move the folders (default: print the plan)")
 
 
@@ -428,10 +411,7 @@ COMMANDS = {
                       cmd_assemble_data, False),
     "tables": ("the paper's tables, regenerated and compared (CSV, MD, TeX)", args_tables, cmd_tables, False),
     "figures": ("the paper's Figures 1-8 and training curves (PNG, PDF)", args_figures, cmd_figures, False),
-    "readings": ("rank the readings of the paper's open choices by distance to its numbers",
-                 args_readings, cmd_readings, False),
-    "stopping": ("replay every early-stopping rule on the study's long runs and score each "
-                 "(reading, rule) against the paper", args_stopping, cmd_stopping, False),
+    **{key: (s.help, args_study(key), cmd_study, False) for key, s in STUDIES.items()},
     "check-reference": ("compare a fresh run's Table 1 numbers and stopping epochs with the committed "
                         "reference run (exit 1 naming each number that moved)", args_check_reference,
                         cmd_check_reference, False),
@@ -441,10 +421,6 @@ COMMANDS = {
     "freeze-reference": ("copy a finished run's results (no models or checkpoints) to the committed "
                          "reference folder, with the commit and config hash", args_freeze_reference,
                          cmd_freeze_reference, False),
-    "extension": ("the six-seed backbone study: summaries, paired tests, plots", args_extension,
-                  cmd_extension, False),
-    "xai": ("the CAM-method study: method x metric tables, Krippendorff's alpha, answers", args_xai,
-            cmd_xai, False),
     "rename-runs": ("rename run folders after the config's train defaults change", args_rename_runs,
                     cmd_rename_runs, False),
     "report": ("render index.html and report.md from paper/*.j2", args_report, cmd_report, False),

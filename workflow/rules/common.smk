@@ -14,18 +14,11 @@ from wrongnumber.plan.runspec import NAME_REGEX, parse_run_name
 validate(config, schema="../schemas/config.schema.yaml")
 
 DATASETS = list(runspec.DATASETS)
-FIGURES = ["fig1", "fig2", "fig3", "fig4", "fig5", "fig6", "fig7", "fig8"]
-# beyond the paper's own: R beside C, each probe's epoch strip, the low-confidence sweep, curves
-EXTRA_FIGURES = ["compare_mnist", *[f"strip_{d}" for d in DATASETS], "low_confidence_sweep",
-                 *[f"curves_{d}" for d in DATASETS]]
 RUN = layout.RUN
 # Intra-op threads of a training, evaluation or scoring job: 1 under portable numerics, whatever
 # the machine has (the bits depend on it), so `--cores N` runs N jobs side by side; the config's
 # `threads` under native numerics (plan/numerics.py).
 JOB_THREADS = numerics.job_threads(config["numerics"], config["threads"])
-TABLES = ["table1", "table2", "timing", "fashion", "text", "table1_layout", "low_confidence_sweep"]
-RUN_FILES = ["metrics.json", "timings.json", "model.pt", "probes.npz",
-             "eval/eval.json", "eval/predictions.csv", "eval/failures.npz"]
 IDX_FILES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
              "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
 
@@ -36,7 +29,8 @@ container: config.get("container")
 
 
 # Run by Snakemake itself, never submitted to a cluster: they take seconds, and assemble_data
-# may download (compute nodes often have no network). Only train and evaluate go to SLURM.
+# may download (compute nodes often have no network). Only train and evaluate go to SLURM. Every
+# study's own rule is local too (flagged where studies.smk makes it).
 localrules:
     assemble_data,
     complexity,
@@ -45,10 +39,6 @@ localrules:
     figures,
     report,
     study_runs,
-    readings,
-    xai,
-    extension,
-    stopping,
 
 
 wildcard_constraints:
@@ -117,7 +107,41 @@ def study_runs(name):
 
 
 def all_study_evals():
-    return [f"{r}/eval/eval.json" for s in STUDIES for r in study_runs(s)]
+    return [layout.eval_file(r) for s in STUDIES for r in study_runs(s)]
+
+
+def study_inputs(study):
+    """A study job's inputs: the config, paper and run files its flags and registry entry name,
+    and the data of its runs when it evaluates them itself (a `device` flag)."""
+    runs = study_runs(study.key)
+    named = {"config": layout.CONFIG, "reported": "paper/reported.yaml", "claims": "paper/claims.yaml"}
+    inputs = {f: named[f] for f in study.flags if f in named}
+    inputs.update({os.path.basename(f).replace(".", "_"): [f"{r}/{f}" for r in runs] for f in study.reads})
+    if "device" in study.flags:
+        datasets = sorted({r["dataset"] for r in STUDIES[study.key].runs(config)})
+        inputs["data"] = expand("resources/data/{dataset}/{name}", dataset=datasets, name=IDX_FILES)
+    return inputs
+
+
+def study_params(study):
+    """A study job's flag values that are not input files (its output folder aside)."""
+    runs = study_runs(study.key)
+    values = {"runs": runs, "evals": [layout.eval_dir(r) for r in runs],
+              "scores": [layout.xai_dir(r) for r in runs],
+              "low_confidence": config["evaluate"]["low_confidence"]}
+    params = {f: values[f] for f in study.flags if f in values}
+    if "device" in study.flags:
+        params.update(device=config["device"], numerics=config["numerics"])
+    return params
+
+
+def study_command(study):
+    """`wrongnumber <key>` with every flag of the study, from the job's input, params and threads."""
+    flag = {"config": "{input.config}", "reported": "{input.reported}", "claims": "{input.claims}",
+            "device": "{params.device} --threads {threads} --numerics {params.numerics}",
+            "out_dir": "{params.out}"}
+    flags = " ".join(f"--{f.replace('_', '-')} {flag.get(f, f'{{params.{f}}}')}" for f in study.flags)
+    return f"wrongnumber {study.key} {flags} > {{log}} 2>&1"
 
 
 def reported_studies():

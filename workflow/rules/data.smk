@@ -11,9 +11,9 @@ rule assemble_data:
     conda:
         "../envs/wrongnumber.yaml"
     log:
-        "results/logs/assemble_data/{dataset}.log",
+        layout.rule_log("assemble_data/{dataset}"),
     benchmark:
-        "results/benchmarks/assemble_data/{dataset}.tsv"
+        layout.rule_benchmark("assemble_data/{dataset}")
     shell:
         "wrongnumber assemble-data --dataset {wildcards.dataset} --out {params.out} "
         "{params.source} > {log} 2>&1"

@@ -3,28 +3,28 @@
 
 rule complexity:
     output:
-        "results/complexity.json",
+        layout.COMPLEXITY,
     params:
         backbone=config["backbone"],
     conda:
         "../envs/wrongnumber.yaml"
     log:
-        "results/logs/complexity.log",
+        layout.rule_log("complexity"),
     benchmark:
-        "results/benchmarks/complexity.tsv"
+        layout.rule_benchmark("complexity")
     shell:
         "wrongnumber complexity --backbone {params.backbone} --json --out {output} > {log} 2>&1"
 
 
 rule resolved_config:
     output:
-        "results/config.json",
+        layout.CONFIG,
     params:
         text=resolved_config_json(),
     conda:
         "../envs/wrongnumber.yaml"
     log:
-        "results/logs/resolved_config.log",
+        layout.rule_log("resolved_config"),
     shell:
         "printf '%s\\n' {params.text:q} > {output} 2> {log}"
 
@@ -33,28 +33,24 @@ rule tables:
     input:
         reported="paper/reported.yaml",
         claims="paper/claims.yaml",
-        complexity="results/complexity.json",
-        metrics=runs(f"{RUN}/metrics.json"),
-        evals=runs(f"{RUN}/eval/eval.json"),
+        complexity=layout.COMPLEXITY,
+        metrics=runs(f"{RUN}/{layout.METRICS}"),
+        evals=runs(layout.eval_file(RUN)),
     output:
-        tables="results/tables/tables.json",
-        csv=report(
-            expand("results/tables/{table}.csv", table=TABLES),
-            category="Tables",
-            caption="../report/tables.rst",
-        ),
-        md=expand("results/tables/{table}.md", table=TABLES),
-        tex=expand("results/tables/{table}.tex", table=TABLES),
+        tables=layout.TABLES_JSON,
+        csv=report(layout.table_files(["csv"]), category="Tables", caption="../report/tables.rst"),
+        md=layout.table_files(["md"]),
+        tex=layout.table_files(["tex"]),
     params:
         runs=runs(),
-        evals=runs(f"{RUN}/eval"),
+        evals=runs(layout.eval_dir(RUN)),
         out=lambda wildcards, output: os.path.dirname(output.tables),
     conda:
         "../envs/wrongnumber.yaml"
     log:
-        "results/logs/tables.log",
+        layout.rule_log("tables"),
     benchmark:
-        "results/benchmarks/tables.tsv"
+        layout.rule_benchmark("tables")
     shell:
         "wrongnumber tables --reported {input.reported} --claims {input.claims} --complexity {input.complexity} "
         "--runs {params.runs} --evals {params.evals} --out-dir {params.out} > {log} 2>&1"
@@ -63,32 +59,27 @@ rule tables:
 rule figures:
     input:
         reported="paper/reported.yaml",
-        metrics=runs(f"{RUN}/metrics.json"),
-        probes=runs(f"{RUN}/probes.npz"),
-        evals=runs(f"{RUN}/eval/eval.json"),
-        failures=runs(f"{RUN}/eval/failures.npz"),
+        metrics=runs(f"{RUN}/{layout.METRICS}"),
+        probes=runs(f"{RUN}/{layout.PROBES}"),
+        evals=runs(layout.eval_file(RUN)),
+        failures=runs(layout.eval_file(RUN, layout.FAILURES)),
     output:
-        manifest="results/figures/figures.json",
+        manifest=layout.FIGURES_JSON,
         png=[
-            report(
-                f"results/figures/{name}.png",
-                category="Figures",
-                caption=f"../report/{name}.rst",
-                labels={"figure": name},
-            )
-            for name in FIGURES + EXTRA_FIGURES
+            report(path, category="Figures", caption=f"../report/{name}.rst", labels={"figure": name})
+            for name, path in zip(layout.FIGURE_NAMES, layout.figure_files(["png"]))
         ],
-        pdf=expand("results/figures/{name}.pdf", name=FIGURES + EXTRA_FIGURES),
+        pdf=layout.figure_files(["pdf"]),
     params:
         runs=runs(),
-        evals=runs(f"{RUN}/eval"),
+        evals=runs(layout.eval_dir(RUN)),
         out=lambda wildcards, output: os.path.dirname(output.manifest),
     conda:
         "../envs/wrongnumber.yaml"
     log:
-        "results/logs/figures.log",
+        layout.rule_log("figures"),
     benchmark:
-        "results/benchmarks/figures.tsv"
+        layout.rule_benchmark("figures")
     shell:
         "wrongnumber figures --reported {input.reported} --runs {params.runs} "
         "--evals {params.evals} --out-dir {params.out} > {log} 2>&1"
@@ -99,47 +90,39 @@ rule report:
         reported="paper/reported.yaml",
         claims="paper/claims.yaml",
         templates=["paper/report.md.j2", "paper/report.html.j2", "paper/report_rows.html.j2"],
-        sections=[f"paper/section_{s.key}.{ext}.j2" for s in reported_studies()
-                  for ext in ("md", "html")],
-        tables="results/tables/tables.json",
-        figures="results/figures/figures.json",
+        sections=[f"paper/{t}" for s in reported_studies() for t in s.templates],
+        tables=layout.TABLES_JSON,
+        figures=layout.FIGURES_JSON,
         studies=[s.result for s in reported_studies()],
-        config="results/config.json",
+        config=layout.CONFIG,
         sources=expand("resources/data/{dataset}/SOURCES.json", dataset=DATASETS),
+        # every job's benchmark but the studies' and the report's own
         benchmarks=[
-            *expand("results/benchmarks/assemble_data/{dataset}.tsv", dataset=DATASETS),
+            *expand(layout.rule_benchmark("assemble_data/{dataset}"), dataset=DATASETS),
             *runs(layout.benchmark("train")),
             *runs(layout.benchmark("evaluate")),
-            "results/benchmarks/complexity.tsv",
-            "results/benchmarks/tables.tsv",
-            "results/benchmarks/figures.tsv",
+            *(layout.rule_benchmark(rule) for rule in ("complexity", "tables", "figures")),
         ],
+        # the SHA-256 listed: the data and everything the paper's part of the workflow writes
         outputs=[
             *expand("resources/data/{dataset}/{name}", dataset=DATASETS,
                     name=IDX_FILES + ["SOURCES.json"]),
-            *[f"{r}/{f}" for r in runs() for f in RUN_FILES],
-            "results/complexity.json",
-            "results/config.json",
-            "results/tables/tables.json",
-            *expand("results/tables/{table}.{ext}", table=TABLES, ext=["csv", "md", "tex"]),
-            "results/figures/figures.json",
-            *expand("results/figures/{name}.{ext}", ext=["png", "pdf"],
-                    name=FIGURES + EXTRA_FIGURES),
+            *layout.paper_outputs(runs()),
         ],
     output:
-        html="results/report/index.html",
-        md="results/report/report.md",
-        claims="results/report/claims.json",  # the verdicts and every input they read
+        html=layout.REPORT_HTML,
+        md=layout.REPORT_MD,
+        claims=layout.CLAIMS_JSON,  # the verdicts and every input they read
     params:
         templates=lambda wildcards, input: os.path.dirname(input.templates[0]),
         config_names=" ".join(shlex.quote(n) for n in config_names()),
         runs=runs(),
-        evals=runs(f"{RUN}/eval"),
+        evals=runs(layout.eval_dir(RUN)),
         out=lambda wildcards, output: os.path.dirname(output.html),
     conda:
         "../envs/wrongnumber.yaml"
     log:
-        "results/logs/report.log",
+        layout.rule_log("report"),
     shell:
         "wrongnumber report --reported {input.reported} --claims {input.claims} --templates {params.templates} "
         "--config-names {params.config_names} "

@@ -6,10 +6,10 @@ rule train:
     input:
         data=data_files,
     output:
-        metrics=f"{RUN}/metrics.json",
-        timings=f"{RUN}/timings.json",
-        model=f"{RUN}/model.pt",
-        probes=f"{RUN}/probes.npz",
+        metrics=f"{RUN}/{layout.METRICS}",
+        timings=f"{RUN}/{layout.TIMINGS}",
+        model=f"{RUN}/{layout.MODEL}",
+        probes=f"{RUN}/{layout.PROBES}",
     params:
         run=lambda wildcards, output: os.path.dirname(output.metrics),
         data=lambda wildcards, input: os.path.dirname(input.data[0]),
@@ -37,18 +37,18 @@ rule train:
         "--backbone {wildcards.backbone} --seed {wildcards.seed} --data-dir {params.data} "
         "--out {params.run} --device {params.device} --threads {threads} --numerics {params.numerics} "
         "--claim-gpus {resources.gpu} --resume {params.flags} "
-        "> {log} 2>&1 && rm -f {params.run}/checkpoint.pt"
+        f"> {{log}} 2>&1 && rm -f {{params.run}}/{layout.CHECKPOINT}"
 
 
 rule evaluate:
     input:
-        metrics=f"{RUN}/metrics.json",
-        model=f"{RUN}/model.pt",
+        metrics=f"{RUN}/{layout.METRICS}",
+        model=f"{RUN}/{layout.MODEL}",
         data=data_files,
     output:
-        eval=f"{RUN}/eval/eval.json",
-        predictions=f"{RUN}/eval/predictions.csv",
-        failures=f"{RUN}/eval/failures.npz",
+        eval=layout.eval_file(RUN),
+        predictions=layout.eval_file(RUN, layout.PREDICTIONS),
+        failures=layout.eval_file(RUN, layout.FAILURES),
     params:
         run=lambda wildcards, input: os.path.dirname(input.metrics),
         out=lambda wildcards, output: os.path.dirname(output.eval),

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..plan import layout
 from .claims import SeedResult
 
 
@@ -29,7 +30,7 @@ def probe_quality(cams: np.ndarray, images: np.ndarray) -> dict[str, np.ndarray]
 
 def correctness(eval_dir: Path) -> np.ndarray:
     """Per test image (sorted by test index): was the prediction right? From predictions.csv."""
-    with open(Path(eval_dir) / "predictions.csv") as fh:
+    with open(Path(eval_dir) / layout.PREDICTIONS) as fh:
         rows = sorted((int(r["index"]), r["label"] == r["prediction"]) for r in csv.DictReader(fh))
     return np.array([ok for _, ok in rows], dtype=bool)
 

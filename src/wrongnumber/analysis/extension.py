@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..core.evaluate import CAM_QUALITY
 from ..core.models import MODELS
+from ..plan import layout
 from ..plan.extension import Settings, expand
 from ..plan.runspec import SEP, overrides_of
 from .questions import extension_questions
@@ -27,7 +28,7 @@ ACCURACY = "accuracy"
 
 def _correct(eval_dir: Path) -> tuple:
     """(test indices, per-sample correctness) from EVAL/predictions.csv."""
-    p = pd.read_csv(Path(eval_dir) / "predictions.csv")
+    p = pd.read_csv(Path(eval_dir) / layout.PREDICTIONS)
     return p["index"].to_numpy(), (p["label"] == p["prediction"]).to_numpy()
 
 

@@ -116,11 +116,11 @@ class Run:
 
     @property
     def probes(self) -> Path:
-        return self.run_dir / "probes.npz"
+        return self.run_dir / layout.PROBES
 
     @property
     def failures(self) -> Path:
-        return self.eval_dir / "failures.npz"
+        return self.eval_dir / layout.FAILURES
 
 
 def load_runs(run_dirs: list[str], eval_dirs: list[str], unique: bool = True) -> list[Run]:
@@ -136,9 +136,9 @@ def load_runs(run_dirs: list[str], eval_dirs: list[str], unique: bool = True) ->
     for r, e in zip(run_dirs, eval_dirs):
         r, e = Path(r), Path(e)
         run = Run(r, e, *(json.loads(p.read_text()) for p in
-                          (r / "metrics.json", r / "timings.json", e / "eval.json")))
+                          (r / layout.METRICS, r / layout.TIMINGS, e / layout.EVAL)))
         if (run.eval["dataset"], run.eval["variant"], run.eval["seed"]) != (run.dataset, run.variant, run.seed):
-            raise ValueError(f"{e}/eval.json evaluates {run.eval['dataset']}/{run.eval['variant']} seed "
+            raise ValueError(f"{e / layout.EVAL} evaluates {run.eval['dataset']}/{run.eval['variant']} seed "
                              f"{run.eval['seed']}, not the run in {r}")
         runs.append(run)
     keys = [(x.dataset, x.variant, x.seed) if unique else x.run_dir.resolve() for x in runs]

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from ..core.atomic import write_json
 from ..core.evaluate import TABLE1_KEYS
+from ..plan import layout
+from ..plan.studies import STUDIES
 
 # Table 1's quantities (eval.json), the stopping epochs and the validation contrastive loss at
 # the restored epoch (metrics.json), per run
@@ -37,14 +39,14 @@ RELATIVE_TOLERANCE = {"val_contrastive": 0.3}
 
 
 def _run_record(run: Path) -> dict:
-    metrics = json.loads((run / "metrics.json").read_text())
-    ev = json.loads((run / "eval" / "eval.json").read_text())
+    metrics = json.loads((run / layout.METRICS).read_text())
+    ev = json.loads(Path(layout.eval_file(run)).read_text())
     numbers = {k: ev[k] for k in TABLE1_KEYS} | {k: metrics[k] for k in METRICS_KEYS}
     numbers["accuracy"] = 100 * numbers["accuracy"]
     best = [row for row in metrics.get("history", []) if row["epoch"] == metrics["best_epoch"]]
     if best:
         numbers["val_contrastive"] = best[0]["val_contrastive"]
-    timings = run / "timings.json"
+    timings = run / layout.TIMINGS
     num = metrics.get("numerics") or {}
     cpu = num.get("cpu") or (json.loads(timings.read_text()).get("cpu") if timings.is_file() else None)
     env = {"torch": metrics["versions"]["torch"], "numerics": num.get("mode"), "pins": num.get("env"),
@@ -103,16 +105,7 @@ def compare(reference: str | Path, results: str | Path, runs: list[str]) -> dict
 
 # ---- making the reference: what of results/ is committed (no models, checkpoints or arrays) ----
 
-FROZEN = ("results/config.json", "results/complexity.json",
-          "results/*/*/*/seed*/metrics.json", "results/*/*/*/seed*/timings.json",
-          "results/*/*/*/seed*/eval/eval.json",
-          # what the claims' tests read, so every verdict can be recomputed from the repository:
-          # the probe CAMs of every epoch and each test image's prediction (McNemar's counts)
-          "results/*/*/*/seed*/probes.npz", "results/*/*/*/seed*/eval/predictions.csv",
-          "results/tables/*", "results/figures/*",
-          "results/stopping/*", "results/readings/*", "results/report/report.md", "results/report/index.html",
-          "results/report/claims.json",
-          "results/benchmarks/**/*.tsv")
+FROZEN = layout.frozen([s.key for s in STUDIES.values() if s.frozen])
 
 
 def freeze(root: str | Path, out: str | Path, commit: str) -> dict:
@@ -124,7 +117,7 @@ def freeze(root: str | Path, out: str | Path, commit: str) -> dict:
     import shutil
 
     root, out = Path(root), Path(out)
-    report = root / "results/report/index.html"
+    report = root / layout.REPORT_HTML
     if not report.exists():
         raise SystemExit(f"{report} is missing: run the workflow to the end before freezing it")
     files = sorted({p for pattern in FROZEN for p in root.glob(pattern) if p.is_file()})
@@ -134,7 +127,7 @@ def freeze(root: str | Path, out: str | Path, commit: str) -> dict:
         dst = out / src.relative_to(root)
         dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(src, dst)
-    config = root / "results/config.json"
+    config = root / layout.CONFIG
     source = {"commit": commit, "config_sha256": hashlib.sha256(config.read_bytes()).hexdigest(),
               "files": len(files), "bytes": sum(f.stat().st_size for f in files)}
     write_json(out / "SOURCE.json", source, sort_keys=False)  # last: its presence marks a whole copy

@@ -65,21 +65,21 @@ def score_folder(run: str | Path, out: str | Path, options: dict, qualitative: l
     metrics, cfg, data, model = load_run(run, device, data_dir, download_root)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "scores.json").unlink(missing_ok=True)
+    (out / layout.XAI_META).unlink(missing_ok=True)
     t0 = time.perf_counter()
     scores, maps = score_run(model, data.test, data.test_spec, options, qualitative)
     seconds = time.perf_counter() - t0
-    with atomic_path(out / "scores.csv.gz") as tmp:
+    with atomic_path(out / layout.XAI_SCORES) as tmp:
         scores.to_csv(tmp, index=False, compression={"method": "gzip", "mtime": 0})
-    with atomic_path(out / "maps.npz") as tmp, open(tmp, "wb") as f:
+    with atomic_path(out / layout.XAI_MAPS) as tmp, open(tmp, "wb") as f:
         np.savez_compressed(f, **maps)
     record = {"run": str(Path(run)), "dataset": cfg.dataset, "variant": cfg.variant, "seed": cfg.seed,
               "backbone": cfg.backbone, "options": options, "qualitative": qualitative,
               "n_images": int(scores["image"].nunique()), "official": data.provenance["official"],
               "test_indices": data.test.indices[sorted(scores["image"].unique())].cpu().tolist(),
               "versions": runinfo.versions(), "device": device.type}
-    write_json(out / "scores.json", record)
-    write_json(out / "timings.json", {"seconds": seconds, "device_name": runinfo.device_name(device)})
+    write_json(out / layout.XAI_META, record)
+    write_json(out / layout.TIMINGS, {"seconds": seconds, "device_name": runinfo.device_name(device)})
     return dict(record, seconds=seconds)
 
 
@@ -92,7 +92,7 @@ def _runs_by_training(study: Settings, bases: dict, score_dirs: list) -> dict:
     """{training: [(seed, scores.json dict, long scores table, folder)]} for every run of `expand`."""
     found = {}
     for d in score_dirs:
-        meta = json.loads((Path(d) / "scores.json").read_text())
+        meta = json.loads((Path(d) / layout.XAI_META).read_text())
         found[(meta["dataset"], layout.run_name_of(meta["run"]), meta["seed"])] = (Path(d), meta)
     out = {}
     for r in expand(study, bases):
@@ -101,7 +101,7 @@ def _runs_by_training(study: Settings, bases: dict, score_dirs: list) -> dict:
             raise ValueError(f"xai: no scores for {r['dataset']}/{r['name']} seed {r['seed']}; run "
                              "`wrongnumber xai-scores` on every run of the study")
         folder, meta = found[key]
-        table = pd.read_csv(folder / "scores.csv.gz")
+        table = pd.read_csv(folder / layout.XAI_SCORES)
         out.setdefault(r["training"], []).append((r["seed"], meta, table, folder))
     return out
 
@@ -167,9 +167,9 @@ def summarise(study: Settings, bases: dict, score_dirs: list) -> dict:
         out["interval"] = ("percentile bootstrap resampling the seeds and the images" if len(items) > 1
                            else "BCa bootstrap resampling the images (one model: no seed spread)")
         for _, _, _, folder in items:
-            out["scoring_seconds"] += json.loads((folder / "timings.json").read_text())["seconds"]
+            out["scoring_seconds"] += json.loads((folder / layout.TIMINGS).read_text())["seconds"]
         # the training variant's own test accuracy (its eval.json beside the scores, when evaluated)
-        evals = [folder.parent / "eval" / "eval.json" for _, _, _, folder in items]
+        evals = [Path(layout.eval_file(layout.run_of(folder))) for _, _, _, folder in items]
         if all(e.is_file() for e in evals):
             out.setdefault("accuracy", {})[training] = summarize(
                 [100 * json.loads(e.read_text())["accuracy"] for e in evals])

@@ -9,7 +9,9 @@ import math
 from pathlib import Path
 
 from ..analysis import formatting as fmt
-from ..core.atomic import write_json
+from ..analysis.extension import summarise
+from ..analysis.provenance import load_runs
+from ..plan.runspec import bases
 from . import questions as q
 from .figures import PROBE_CLASS
 from .study_figures import accuracy_vs_cam, snapshots
@@ -65,8 +67,16 @@ def table_rows(result: dict) -> dict:
     return {k: v for k, v in tables.items() if v["rows"]}
 
 
+def from_files(study, config: dict, out_dir, *, runs, evals) -> tuple[dict, list]:
+    """`wrongnumber extension`: the study summarised from its run and evaluation folders;
+    (the result, the files written)."""
+    loaded = load_runs(runs, evals, unique=False)
+    result = summarise(study, bases(config), loaded)
+    return result, write(result, loaded, out_dir)
+
+
 def write(result: dict, runs, out_dir) -> list:
-    """extension.json, the tables (CSV, MD, TeX), the accuracy-vs-CAM plot and the snapshots."""
+    """The tables (CSV, MD, TeX), the accuracy-vs-CAM plot and the snapshots (named in `result`)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = write_tables(table_rows(result), out)
@@ -85,8 +95,7 @@ def write(result: dict, runs, out_dir) -> list:
                                   f"{PROBE_CLASS[dataset]} probe (the paper's figures' image) after each "
                                   "backbone's last epoch, C and R, lowest seed."})
         paths += [png, pdf]
-    write_json(out / "extension.json", result)
-    return paths + [out / "extension.json"]
+    return paths
 
 
 def report_section(result: dict) -> dict:

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..analysis import claims as claims_mod
+from ..analysis import evidence
 from ..analysis import formatting as fmt
-from ..analysis.readings import QUANTITIES
-from ..core.atomic import write_json
+from ..analysis.provenance import load_runs
+from ..analysis.readings import QUANTITIES, score
 from ..plan.readings import inactive
+from ..plan.runspec import bases
 from .study_figures import readings_distances
 from .table_files import write_tables
+from ..analysis.comparison import load_reported
 
 
 def ranking_rows(result: dict) -> list[dict]:
@@ -57,15 +61,24 @@ def claims_cell(verdicts: dict) -> str:
     return "; ".join(f"{CLAIM_LABELS[k]}: {word(v)}" for k, v in verdicts.items())
 
 
+def from_files(study, config: dict, out_dir, *, reported, claims, runs, evals) -> tuple[dict, list]:
+    """`wrongnumber readings`: every reading held against the paper's numbers and claims, from
+    the study's run and evaluation folders; (the result, the files written)."""
+    loaded = load_runs(runs, evals, unique=False)
+    result = score(study, bases(config), loaded, load_reported(reported)["numbers"],
+                   claims=claims_mod.load(claims)["claims"],
+                   seed_results={r.run_dir: evidence.seed_result(r) for r in loaded})
+    return result, write(result, out_dir)
+
+
 def write(result: dict, out_dir) -> list:
-    """readings.json (every number) and the ranking as CSV, Markdown and LaTeX."""
+    """The ranking as CSV, Markdown and LaTeX and the distances plot (its PNG named in `result`)."""
     out = Path(out_dir)
     paths = write_tables({"ranking": {"title": "Readings of the paper ranked by distance to its numbers",
                                       "rows": ranking_rows(result)}}, out)
     paths += readings_distances(result["entries"], out / "distances")
     result["figure"] = str(paths[-2])  # the PNG
-    write_json(out / "readings.json", result)
-    return paths + [out / "readings.json"]
+    return paths
 
 
 DEFINITION = (

@@ -31,6 +31,7 @@ from ..analysis import evidence, provenance
 from ..core.losses import DISTANCE_EPS
 from ..analysis.comparison import DERIVED
 from ..core.models import MODELS
+from ..plan import layout
 from ..plan.studies import REPORTED, STUDIES
 
 CODE_CONSTANTS = {  # `used: {code: ...}` in reported.yaml -> the value the code uses
@@ -113,8 +114,10 @@ def check_complete(obj, where: str = "report") -> None:
 
 
 def study_sections(paths: list[Path], out_dir: Path) -> dict:
-    """{study name: its report section}: each results/<study>/<study>.json through its module's
-    `report_section`; figure paths in a section ({"png": path}) get embedded like the paper's."""
+    """{study name: its report section}, in the registry's order (the report's): each
+    results/<study>/<study>.json through its module's `report_section`, rendered by
+    paper/section_<study>.{md,html}.j2; figure paths in a section ({"png": path}) get embedded
+    like the paper's."""
     sections = {}
     for path in paths:
         name = Path(path).stem
@@ -123,7 +126,7 @@ def study_sections(paths: list[Path], out_dir: Path) -> dict:
                              f"known: {sorted(REPORTED)}")
         section = STUDIES[name].artifacts.report_section(json.loads(Path(path).read_text()))
         sections[name] = _embed(section, out_dir)
-    return sections
+    return {name: sections[name] for name in REPORTED if name in sections}
 
 
 def _embed(obj, out_dir: Path):
@@ -235,7 +238,7 @@ def build_context(reported: dict, tables: dict, figures: list[dict], runs, confi
                   sources: list[Path], bench: list[Path], hashed: list[Path], out_dir: Path,
                   studies: list[Path] = (), claim_specs: list[dict] = (), config_names: list[str] = ()) -> dict:
     config_text = json.dumps(config, sort_keys=True)
-    root = Path(out_dir).parent.parent  # results/report -> the workflow's folder
+    root = layout.root_of(out_dir)  # results/report -> the workflow's folder
     verdicts = Counter(r["verdict"] for t in tables.values() for r in t["rows"]
                        if r.get("key") in reported["numbers"])
     data = data_provenance(runs, sources, root)

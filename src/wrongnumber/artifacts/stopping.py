@@ -6,19 +6,45 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import json
+
 from ..analysis import formatting as fmt
-from ..core.atomic import write_json
+from ..analysis.stopping import decide, score
+from ..core.restop import evaluate_epochs
+from ..plan import layout
+from ..plan.runspec import bases
+from ..plan.stopping import expand, rule_label
 from .table_files import write_tables
+from ..analysis.comparison import load_reported
+
+
+def from_files(study, config: dict, out_dir, *, reported, runs, low_confidence, device) -> tuple[dict, list]:
+    """`wrongnumber stopping`: replay every rule on every planned run's history, evaluate the
+    epochs the rules keep, score each (reading, rule); (the result, the files written)."""
+    planned = expand(study, bases(config))
+    if len(planned) != len(runs):
+        raise ValueError(f"--runs: {len(runs)} folders for the {len(planned)} runs the study plans")
+    paths = {(r["name"], r["seed"]): Path(p) for r, p in zip(planned, runs)}
+    histories = {key: json.loads((path / layout.METRICS).read_text())["history"]
+                 for key, path in paths.items()}
+    decisions = decide(study, histories, config["train"]["max_epochs"])
+    evals = {}
+    for key, path in paths.items():
+        epochs = {d["best_epoch"] for (k, _), d in decisions.items() if k == key and d["decided"]}
+        for epoch, summary in evaluate_epochs(path, epochs, device, low_confidence).items():
+            evals[key, epoch] = summary
+    result = score(study, planned, decisions, evals, load_reported(reported)["numbers"])
+    result["default"] = {"reading": "R", "rule_label": rule_label(config["train"])}  # the config's own
+    return result, write(result, out_dir)
 
 
 def write(result: dict, out_dir) -> list:
-    """stopping.json and the ranking as CSV, Markdown and LaTeX."""
+    """The ranking as CSV, Markdown and LaTeX."""
     out = Path(out_dir)
     paths = write_tables({"ranking": {"title": "Channel-weight readings x early-stopping rules, ranked "
                                       "against the paper's Table 1 and stopping epochs",
                                       "rows": table_rows(result)}}, out)
-    write_json(out / "stopping.json", result)
-    return paths + [out / "stopping.json"]
+    return paths
 
 
 def table_rows(result: dict) -> list[dict]:

@@ -10,7 +10,9 @@ import math
 from pathlib import Path
 
 from ..analysis import formatting as fmt
-from ..core.atomic import write_json
+from ..analysis.xai import summarise
+from ..plan import layout
+from ..plan.runspec import bases
 from . import questions as q
 from .study_figures import methods_grid
 from .table_files import write_tables
@@ -42,20 +44,25 @@ def table_rows(result: dict) -> dict:
     return tables
 
 
+def from_files(study, config: dict, out_dir, *, scores) -> tuple[dict, list]:
+    """`wrongnumber xai`: the study from every run's xai-scores folder; (the result, the files written)."""
+    result = summarise(study, bases(config), scores)
+    return result, write(result, out_dir)
+
+
 def write(result: dict, out_dir) -> list:
-    """xai.json, the tables (CSV, MD, TeX) and one methods x images grid per training variant
-    (the lowest seed's run)."""
+    """The tables (CSV, MD, TeX) and one methods x images grid per training variant (the lowest
+    seed's run, named in `result`)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = write_tables(table_rows(result), out)
     result["figures"] = []
     for t in result["trainings"]:
-        png, pdf = methods_grid(Path(result["grid_dirs"][t]) / "maps.npz", f"{t}: every method on the same test images "
+        png, pdf = methods_grid(Path(result["grid_dirs"][t]) / layout.XAI_MAPS, f"{t}: every method on the same test images "
                                 f"(seed {result['seeds'][0]})", out / f"grid_{t}")
         result["figures"].append({"training": t, "png": str(png), "pdf": str(pdf)})
         paths += [png, pdf]
-    write_json(out / "xai.json", result)
-    return paths + [out / "xai.json"]
+    return paths
 
 
 def answers(result: dict) -> list[str]:

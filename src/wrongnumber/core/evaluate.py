@@ -30,6 +30,7 @@ from .cam import grad_cam, logits_and_cams
 from .data import Split, to_model_input
 from .explain_metrics import energy_pointing_game, input_mask, l1_to_input, l2_to_input, ssim_to_input
 from .losses import cam_distance
+from ..plan import layout
 from .train import load_run
 
 # 0.50, 0.51, ..., 0.99, then finer steps towards 1 where well-trained models put most mass.
@@ -188,14 +189,14 @@ def evaluate_run(run: str | Path, out: str | Path, low_confidence: float, device
     summary.update(train_accuracy_eval=fit["accuracy"], train_loss_eval=fit["cross_entropy"], n_train_eval=fit["n"])
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "eval.json").unlink(missing_ok=True)
-    with atomic_path(out / "predictions.csv") as tmp:
+    (out / layout.EVAL).unlink(missing_ok=True)
+    with atomic_path(out / layout.PREDICTIONS) as tmp:
         pd.DataFrame(per_sample).to_csv(tmp, index=False)
-    with atomic_path(out / "failures.npz") as tmp, open(tmp, "wb") as f:
+    with atomic_path(out / layout.FAILURES) as tmp, open(tmp, "wb") as f:
         np.savez_compressed(f, **failures)
     record = {"dataset": cfg.dataset, "variant": cfg.variant, "seed": cfg.seed,
               "official": data.provenance["official"], "run": str(Path(run)), **summary,
               "data": data.provenance, "versions": runinfo.versions(), "device": device.type,
               "threads": torch.get_num_threads()}
-    write_json(out / "eval.json", record)
+    write_json(out / layout.EVAL, record)
     return record

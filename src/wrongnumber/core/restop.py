@@ -21,11 +21,12 @@ import torch
 from .data import load_for_run
 from .early_stopping import replay
 from .models import build_model
+from ..plan import layout
 from .train import ConfigError, TrainConfig, to_memory_format, write_run
 
 
 def load_epoch_state(run: Path, epoch: int) -> dict:
-    path = run / "epoch_states.pt"
+    path = run / layout.EPOCH_STATES
     if not path.exists():
         raise FileNotFoundError(f"{path}: missing; train the source run with --keep-epoch-states")
     return torch.load(path, map_location="cpu")[epoch]
@@ -37,7 +38,7 @@ def restop(src: str | Path, out: str | Path, device: torch.device, *, early_stop
     """Write the run folder `out` that training `src`'s options with this rule (and this
     `max_epochs`, default the source's) would give."""
     src, out = Path(src), Path(out)
-    metrics = json.loads((src / "metrics.json").read_text())
+    metrics = json.loads((src / layout.METRICS).read_text())
     source = TrainConfig(**metrics["config"])
     cfg = replace(source, early_stop_on=early_stop_on, patience=patience, min_delta=min_delta,
                   max_epochs=max_epochs or source.max_epochs).validate()
@@ -52,11 +53,11 @@ def restop(src: str | Path, out: str | Path, device: torch.device, *, early_stop
     model = to_memory_format(build_model(cfg.backbone, dropout=cfg.dropout).to(device), cfg)
     model.load_state_dict(load_epoch_state(src, best))
     data = load_for_run(cfg, metrics["data"], device, data_dir, download_root)
-    timings = json.loads((src / "timings.json").read_text())
-    with np.load(src / "probes.npz") as probes:
+    timings = json.loads((src / layout.TIMINGS).read_text())
+    with np.load(src / layout.PROBES) as probes:
         cams = list(probes["cams"][:last])
     out.mkdir(parents=True, exist_ok=True)
-    (out / "metrics.json").unlink(missing_ok=True)  # written last by write_run
+    (out / layout.METRICS).unlink(missing_ok=True)  # written last by write_run
     return write_run(out, cfg, data, model, metrics["history"][:last],
                      timings["epoch_seconds"][:last], timings["epoch_phases"][:last], cams, best,
                      decision["stopped_early"], device, threads=metrics["threads"],
@@ -70,10 +71,10 @@ def evaluate_epochs(run: str | Path, epochs, device: torch.device, threshold: fl
     from .evaluate import evaluate
 
     run = Path(run)
-    metrics = json.loads((run / "metrics.json").read_text())
+    metrics = json.loads((run / layout.METRICS).read_text())
     cfg = TrainConfig(**metrics["config"])
     data = load_for_run(cfg, metrics["data"], device, data_dir, download_root)
-    states = torch.load(run / "epoch_states.pt", map_location=device)
+    states = torch.load(run / layout.EPOCH_STATES, map_location=device)
     model = to_memory_format(build_model(cfg.backbone, dropout=cfg.dropout).to(device), cfg)
     out = {}
     for epoch in sorted(set(epochs)):

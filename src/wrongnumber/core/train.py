@@ -32,6 +32,7 @@ from .losses import (CLASSIFICATION_LOSSES, PAIR_LABELS, classification_loss, co
                      pair_labels, total_loss)
 from .models import MODELS, build_model
 from . import perturb
+from ..plan import layout
 from ..plan.runspec import DATASETS, VARIANTS
 
 EARLY_STOP_ON = tuple(MONITORS)                         # total | ce | accuracy
@@ -295,8 +296,8 @@ def train(cfg: TrainConfig, data: DataBundle, out_dir: str | Path, device: torch
     cfg.validate()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "metrics.json").unlink(missing_ok=True)  # a rerun must not look finished early
-    ckpt_path = out / "checkpoint.pt"
+    (out / layout.METRICS).unlink(missing_ok=True)  # a rerun must not look finished early
+    ckpt_path = out / layout.CHECKPOINT
     if device.type == "cuda":
         # warn_only: bilinear upsampling's backward (R's CAM) has no deterministic CUDA kernel,
         # so CUDA runs are repeatable only up to it (plan/numerics.py: designed, not claimed)
@@ -368,7 +369,7 @@ def train(cfg: TrainConfig, data: DataBundle, out_dir: str | Path, device: torch
 
     model.load_state_dict(best_state)  # early stopping restores the best weights
     if keep_epoch_states:
-        torch.save(kept, out / "epoch_states.pt")
+        torch.save(kept, out / layout.EPOCH_STATES)
     return write_run(out, cfg, data, model, history, epoch_seconds, phases, cams, rule.best_epoch,
                      rule.stop, device)
 
@@ -379,13 +380,13 @@ def write_run(out: Path, cfg, data, model, history, epoch_seconds, phases, cams,
     # The config through a JSON round trip: pickle writes a string shared by two fields once, so
     # without it the bytes would depend on which equal strings are one object, not only on values.
     config = json.loads(json.dumps(asdict(cfg)))
-    torch.save({"config": config, "state_dict": model.state_dict()}, out / "model.pt")
-    with atomic_path(out / "probes.npz") as tmp, open(tmp, "wb") as f:
+    torch.save({"config": config, "state_dict": model.state_dict()}, out / layout.MODEL)
+    with atomic_path(out / layout.PROBES) as tmp, open(tmp, "wb") as f:
         np.savez_compressed(f, images=data.probes.images.cpu().numpy(),
                             labels=data.probes.labels.cpu().numpy(),
                             indices=data.probes.indices.cpu().numpy(),
                             cams=np.stack(cams), epochs=np.arange(1, len(cams) + 1))
-    write_json(out / "timings.json", {
+    write_json(out / layout.TIMINGS, {
         "device": device.type, "device_name": runinfo.device_name(device), "cpu": runinfo.cpu_model(),
         "in_container": runinfo.in_container(), "container": runinfo.container(),
         "slurm_job_id": os.environ.get("SLURM_JOB_ID"), "epoch_seconds": epoch_seconds,
@@ -399,7 +400,7 @@ def write_run(out: Path, cfg, data, model, history, epoch_seconds, phases, cams,
                "n_params": sum(p.numel() for p in model.parameters()), "history": history,
                "best_epoch": best_epoch, "stopped_epoch": history[-1]["epoch"],
                "stopped_early": stopped_early}
-    write_json(out / "metrics.json", metrics)
+    write_json(out / layout.METRICS, metrics)
     return metrics
 
 
@@ -407,12 +408,12 @@ def load_run(run: str | Path, device: torch.device, data_dir=None, download_root
     """(metrics, config, data, model) of a finished run folder, on the data it was trained with
     unless `data_dir`/`download_root` say otherwise; the model holds model.pt's weights."""
     run = Path(run)
-    if not (run / "metrics.json").exists() or not (run / "model.pt").exists():
+    if not (run / layout.METRICS).exists() or not (run / layout.MODEL).exists():
         raise FileNotFoundError(f"{run} is not a finished training run (metrics.json and model.pt "
                                 f"are written last); run `wrongnumber train --out {run}` first")
-    metrics = json.loads((run / "metrics.json").read_text())
+    metrics = json.loads((run / layout.METRICS).read_text())
     cfg = TrainConfig(**metrics["config"])
     data = load_for_run(cfg, metrics["data"], device, data_dir, download_root)
     model = to_memory_format(build_model(cfg.backbone, dropout=cfg.dropout).to(device), cfg)
-    model.load_state_dict(torch.load(run / "model.pt", map_location=device)["state_dict"])
+    model.load_state_dict(torch.load(run / layout.MODEL, map_location=device)["state_dict"])
     return metrics, cfg, data, model

@@ -53,3 +53,8 @@ def expand(study: Settings, bases: dict[str, dict]) -> list[dict]:
                         runs.append({"dataset": dataset, "name": name, "backbone": entry["backbone"],
                                      "seed": seed, "variant": variant})
     return runs
+
+
+def outputs(study: Settings) -> list[str]:
+    """The files artifacts/extension.py writes beside extension.json that the workflow asks for."""
+    return [f"summary.{ext}" for ext in ("csv", "md", "tex")] + [f"accuracy_vs_cam.{ext}" for ext in ("png", "pdf")]

@@ -108,3 +108,8 @@ def expand(study: Settings, bases: dict[str, dict]) -> list[dict]:
         runs += [{"dataset": dataset, "name": n, "seed": s, "role": role}
                  for role, n, seeds in named for s in seeds]
     return runs
+
+
+def outputs(study: Settings) -> list[str]:
+    """The files artifacts/readings.py writes beside readings.json: the ranking, the distances plot."""
+    return [f"ranking.{ext}" for ext in ("csv", "md", "tex")] + [f"distances.{ext}" for ext in ("png", "pdf")]

@@ -58,3 +58,8 @@ def rules(study: Settings) -> list[dict]:
 
 def rule_label(rule: dict) -> str:
     return f"{rule['early_stop_on']}, patience {rule['patience']}, min_delta {rule['min_delta']:g}"
+
+
+def outputs(study: Settings) -> list[str]:
+    """The files artifacts/stopping.py writes beside stopping.json: the ranking."""
+    return [f"ranking.{ext}" for ext in ("csv", "md", "tex")]

@@ -44,3 +44,9 @@ def expand(study: Settings, bases: dict[str, dict]) -> list[dict]:
             runs += [{"dataset": dataset, "name": name, "backbone": study.backbone, "seed": s,
                       "training": training} for s in study.seeds]
     return runs
+
+
+def outputs(study: Settings) -> list[str]:
+    """The files artifacts/xai.py writes beside xai.json: the alpha table, one grid per training."""
+    return [f"alpha.{ext}" for ext in ("csv", "md", "tex")] + [
+        f"grid_{t}.{ext}" for t in study.variants for ext in ("png", "pdf")]
