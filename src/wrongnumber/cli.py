@@ -224,7 +224,7 @@ def add_device(p: argparse.ArgumentParser) -> None:
 
 
 def add_runs(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--reported", required=True, help="paper/reported.yaml")
+    p.add_argument("--reported", required=True, help=layout.PAPER_REPORTED)
     p.add_argument("--runs", nargs="+", required=True, help="finished run folders")
     p.add_argument("--evals", nargs="+", required=True, help="their evaluation folders, same order")
 
@@ -294,7 +294,7 @@ def args_complexity(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backbone", default="paper_cnn")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--out", help="also write the JSON report to this file")
-    p.add_argument("--reported", default="paper/reported.yaml", help="the paper's numbers (Table 2)")
+    p.add_argument("--reported", default=layout.PAPER_REPORTED, help="the paper's numbers (Table 2)")
 
 
 def args_assemble_data(p: argparse.ArgumentParser) -> None:
@@ -323,8 +323,8 @@ def args_figures(p: argparse.ArgumentParser) -> None:
 STUDY_FLAGS = {
     "config": lambda p, key: p.add_argument(
         "--config", required=True, help=f"the resolved workflow config (JSON) with its `{key}` section"),
-    "reported": lambda p, key: p.add_argument("--reported", required=True, help="paper/reported.yaml"),
-    "claims": lambda p, key: p.add_argument("--claims", default="paper/claims.yaml",
+    "reported": lambda p, key: p.add_argument("--reported", required=True, help=layout.PAPER_REPORTED),
+    "claims": lambda p, key: p.add_argument("--claims", default=layout.PAPER_CLAIMS,
                                             help="the paper's claims, the study's results are held against"),
     "runs": lambda p, key: p.add_argument("--runs", nargs="+", required=True,
                                           help="the study's run folders, in its planned order"),

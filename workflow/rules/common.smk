@@ -114,7 +114,7 @@ def study_inputs(study):
     """A study job's inputs: the config, paper and run files its flags and registry entry name,
     and the data of its runs when it evaluates them itself (a `device` flag)."""
     runs = study_runs(study.key)
-    named = {"config": layout.CONFIG, "reported": "paper/reported.yaml", "claims": "paper/claims.yaml"}
+    named = {"config": layout.CONFIG, "reported": layout.PAPER_REPORTED, "claims": layout.PAPER_CLAIMS}
     inputs = {f: named[f] for f in study.flags if f in named}
     inputs.update({os.path.basename(f).replace(".", "_"): [f"{r}/{f}" for r in runs] for f in study.reads})
     if "device" in study.flags:

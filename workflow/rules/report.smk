@@ -2,6 +2,8 @@
 
 
 rule complexity:
+    input:
+        reported=layout.PAPER_REPORTED,  # Table 2's paper numbers: a change reruns the rule
     output:
         layout.COMPLEXITY,
     params:
@@ -13,7 +15,7 @@ rule complexity:
     benchmark:
         layout.rule_benchmark("complexity")
     shell:
-        "wrongnumber complexity --backbone {params.backbone} --json --out {output} > {log} 2>&1"
+        "wrongnumber complexity --backbone {params.backbone} --reported {input.reported} --json --out {output} > {log} 2>&1"
 
 
 rule resolved_config:
@@ -31,8 +33,8 @@ rule resolved_config:
 
 rule tables:
     input:
-        reported="paper/reported.yaml",
-        claims="paper/claims.yaml",
+        reported=layout.PAPER_REPORTED,
+        claims=layout.PAPER_CLAIMS,
         complexity=layout.COMPLEXITY,
         metrics=runs(f"{RUN}/{layout.METRICS}"),
         evals=runs(layout.eval_file(RUN)),
@@ -58,7 +60,7 @@ rule tables:
 
 rule figures:
     input:
-        reported="paper/reported.yaml",
+        reported=layout.PAPER_REPORTED,
         metrics=runs(f"{RUN}/{layout.METRICS}"),
         probes=runs(f"{RUN}/{layout.PROBES}"),
         evals=runs(layout.eval_file(RUN)),
@@ -87,8 +89,8 @@ rule figures:
 
 rule report:
     input:
-        reported="paper/reported.yaml",
-        claims="paper/claims.yaml",
+        reported=layout.PAPER_REPORTED,
+        claims=layout.PAPER_CLAIMS,
         templates=["paper/report.md.j2", "paper/report.html.j2", "paper/report_rows.html.j2"],
         sections=[f"paper/{t}" for s in reported_studies() for t in s.templates],
         tables=layout.TABLES_JSON,

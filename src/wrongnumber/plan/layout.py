@@ -38,6 +38,8 @@ FIGURE_NAMES = PAPER_FIGURES + EXTRA_FIGURES
 # Outside the run folders
 CONFIG = ROOT + "/config.json"          # the resolved workflow config
 COMPLEXITY = ROOT + "/complexity.json"  # Table 2's counts
+PAPER_REPORTED = "paper/reported.yaml"  # the paper's numbers (the only copy of its facts)
+PAPER_CLAIMS = "paper/claims.yaml"      # its claims and the protocol that decides them
 TABLES_DIR, FIGURES_DIR, REPORT_DIR = ROOT + "/tables", ROOT + "/figures", ROOT + "/report"
 TABLES_JSON, FIGURES_JSON = TABLES_DIR + "/tables.json", FIGURES_DIR + "/figures.json"
 REPORT_HTML, REPORT_MD, CLAIMS_JSON = REPORT_DIR + "/index.html", REPORT_DIR + "/report.md", REPORT_DIR + "/claims.json"
