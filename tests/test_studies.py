@@ -101,3 +101,15 @@ def test_every_study_dry_runs_at_smoke_size():
         assert int(counts[key]) == 1, key
     report_job = out.stdout[out.stdout.index("rule report:"):]
     assert all(STUDIES[k].result in report_job.split("output:")[0] for k in REPORTED)
+
+
+def test_study_rules_run_their_own_command():
+    """Snakemake evaluates a rule's shell expression again when the job runs, so in the loop
+    that makes one rule per study an expression of the loop variable would run the last study's
+    command for every study (a dry run prints the right one). The shell text must be a literal,
+    the study bound in params."""
+    text = (ROOT / "workflow" / "rules" / "studies.smk").read_text()
+    loop = text[text.index("for study in STUDIES.values():"):]
+    shell = re.search(r"\n        shell:\n((?:\s*#.*\n)*)\s*(.+)\n", loop).group(2)
+    assert re.fullmatch(r'"[^"]*"', shell.strip()), f"studies.smk's study rule runs {shell!r}, not a literal"
+    assert "{params.key}" in shell and "{params.args}" in shell

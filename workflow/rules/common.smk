@@ -135,13 +135,23 @@ def study_params(study):
     return params
 
 
-def study_command(study):
-    """`wrongnumber <key>` with every flag of the study, from the job's input, params and threads."""
-    flag = {"config": "{input.config}", "reported": "{input.reported}", "claims": "{input.claims}",
-            "device": "{params.device} --threads {threads} --numerics {params.numerics}",
-            "out_dir": "{params.out}"}
-    flags = " ".join(f"--{f.replace('_', '-')} {flag.get(f, f'{{params.{f}}}')}" for f in study.flags)
-    return f"wrongnumber {study.key} {flags} > {{log}} 2>&1"
+def study_args(study):
+    """A params function: the flags of `wrongnumber <key>` from the job's input, output and threads.
+    It binds `study` here because Snakemake evaluates a rule's shell expression again when the job
+    runs, when a loop variable would name the last study of the loop, not this one."""
+    values = study_params(study)
+
+    def args(wildcards, input, output, threads):
+        flag = {"config": input.config if "config" in study.flags else None,
+                "reported": input.reported if "reported" in study.flags else None,
+                "claims": input.claims if "claims" in study.flags else None,
+                "out_dir": os.path.dirname(output.json)}
+        if "device" in study.flags:
+            flag["device"] = f"{values['device']} --threads {threads} --numerics {values['numerics']}"
+        text = lambda v: " ".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)
+        return " ".join(f"--{f.replace('_', '-')} {text(flag[f] if f in flag else values[f])}" for f in study.flags)
+
+    return args
 
 
 def reported_studies():
