@@ -80,3 +80,12 @@ def test_xai_question_is_a_majority_of_metrics(counts, verdict):
 def test_xai_refuses_seeds_that_chose_the_defaults():
     (question,) = q.xai_questions(_xai({f"m{i}": "higher" for i in range(12)}, seeds=(0, 1, 2)))
     assert question["verdict"] == NOT_ASSESSED and "chose the defaults" in question["reason"]
+
+
+def test_the_reader_sees_each_answer_and_the_parts_that_differ():
+    from wrongnumber.artifacts.questions import lines, rows
+    (line,) = lines(q.xai_questions(_xai({**{f"m{i}": "higher" for i in range(7)}, "m7": "overlapping"})))
+    assert line.startswith("holds: focal raises benchmark reliability") and "not decided: m7" in line
+    (line,) = lines(q.xai_questions(_xai({"m0": "higher"}, seeds=(0, 1))))
+    assert line.startswith("not assessed:") and "Parts" not in line  # nothing more to say per part
+    assert len(rows(q.xai_questions(_xai({f"m{i}": "lower" for i in range(3)})))) == 3

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 
 def lines(questions: list[dict]) -> list[str]:
-    """'holds: R improves on C: ... (parts: accuracy holds, ssim not decided)'."""
+    """'holds: R improves on C: ... Parts that hold: accuracy, ssim; not decided: energy_in_mask.'"""
     out = []
     for q in questions:
-        parts = ", ".join(f"{p['id']} {p['verdict']}" for p in q["parts"])
-        out.append(f"{q['verdict']}: {q['question']}" + (f" ({q['reason']})" if q.get("reason") else "")
-                   + f". Parts: {parts}.")
+        line = f"{q['verdict']}: {q['question']}" + (f" ({q['reason']})" if q.get("reason") else "") + "."
+        groups = {}
+        for p in q["parts"]:
+            groups.setdefault(p["verdict"], []).append(p["id"])
+        if set(groups) != {q["verdict"]}:  # say which parts decided it, when they differ
+            line += " Parts: " + "; ".join(f"{v}: {', '.join(ids)}" for v, ids in groups.items()) + "."
+        out.append(line)
     return out
 
 
