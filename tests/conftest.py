@@ -40,18 +40,18 @@ def fake_run(results: Path, dataset: str, name: str, seed: int, backbone: str = 
              predictions: list[tuple] | None = None, probes: dict | None = None,
              failures: dict | None = None) -> Path:
     """A run folder where plan/layout.py puts it under the results folder `results`, holding
-    the files given (any subset; JSON, predictions.csv rows (index, label, prediction,
-    confidence), npz arrays); returns the run folder. Its evaluation is RUN/eval."""
+    the files given (any subset; JSON, prediction rows (index, label, prediction, confidence),
+    npz arrays), each under the layout's name; returns the run folder."""
     run = results / Path(layout.run_dir(dataset, name, backbone, seed)).relative_to(layout.ROOT)
-    (run / "eval").mkdir(parents=True, exist_ok=True)
-    for path, record in ((run / "metrics.json", metrics), (run / "timings.json", timings),
-                         (run / "eval" / "eval.json", eval)):
+    Path(layout.eval_dir(run)).mkdir(parents=True, exist_ok=True)
+    for path, record in ((run / layout.METRICS, metrics), (run / layout.TIMINGS, timings),
+                         (Path(layout.eval_file(run)), eval)):
         if record is not None:
             path.write_text(json.dumps(record))
     if predictions is not None:
-        (run / "eval" / "predictions.csv").write_text("index,label,prediction,confidence\n" + "".join(
+        Path(layout.eval_file(run, layout.PREDICTIONS)).write_text("index,label,prediction,confidence\n" + "".join(
             ",".join(map(str, row)) + "\n" for row in predictions))
-    for path, arrays in ((run / "probes.npz", probes), (run / "eval" / "failures.npz", failures)):
+    for path, arrays in ((run / layout.PROBES, probes), (Path(layout.eval_file(run, layout.FAILURES)), failures)):
         if arrays is not None:
             np.savez(path, **arrays)
     return run
