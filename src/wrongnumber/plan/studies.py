@@ -99,9 +99,9 @@ STUDIES = {s.key: s for s in (
           ("config", "reported", "claims", "runs", "evals", "out_dir"),
           (layout.METRICS, layout.PROBES, EVAL, PREDICTIONS), frozen=True),
     Study("extension", "the six-seed backbone study: summaries, paired tests, plots",
-          ("config", "runs", "evals", "out_dir"), (layout.METRICS, EVAL, PREDICTIONS, layout.PROBES)),
+          ("config", "runs", "evals", "out_dir"), (layout.METRICS, EVAL, PREDICTIONS, layout.PROBES), frozen=True),
     Study("xai", "the CAM-method study: method x metric tables, Krippendorff's alpha, answers",
-          ("config", "scores", "out_dir"), (XAI_META, EVAL)),
+          ("config", "scores", "out_dir"), (XAI_META, EVAL), frozen=True),
     Study("stopping", "replay every early-stopping rule on the study's long runs and score each "
           "(reading, rule) against the paper", ("config", "reported", "runs", "low_confidence", "device", "out_dir"),
           (layout.METRICS,), frozen=True),
