@@ -25,8 +25,8 @@ from statistics import fmean
 import numpy as np
 
 from . import formatting as f
-from .claims import DEFAULT_PROTOCOL, FAILS, HOLDS, NOT_ASSESSED, NOT_DECIDED
-from .stats import holm, t_against
+from .claims import DEFAULT_PROTOCOL, FAILS, HOLDS, NOT_ASSESSED, NOT_DECIDED, _test
+from .stats import holm
 
 ALPHA = 0.05                                             # the claims' family level
 EXTENSION_MEASURES = ("accuracy", "energy_in_mask", "ssim")  # accuracy and the claims' two CAM measures
@@ -45,13 +45,8 @@ def _why_not_assessed(seeds, official: bool) -> str | None:
 
 
 def _direction(values: list[float], higher: bool) -> dict:
-    """The part's p (two-sided) and the side it would decide, as claims' direction test."""
-    t = t_against(values)
-    hold, fail = (t["p_greater"], t["p_less"]) if higher else (t["p_less"], t["p_greater"])
-    hold, fail = min(1.0, 2 * hold), min(1.0, 2 * fail)
-    if not (math.isfinite(hold) and math.isfinite(fail)):
-        return {"p_value": math.nan, "side": None}
-    return {"p_value": min(hold, fail), "side": HOLDS if hold <= fail else FAILS}
+    """The part's p (two-sided) and the side it would decide: the claims' direction test."""
+    return _test({"test": "direction", "claimed": "> 0" if higher else "< 0"}, values, None)
 
 
 def _combine_all(parts: list[dict]) -> str:
