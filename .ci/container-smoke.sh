@@ -58,8 +58,8 @@ phase "smoke workflow ran in the container with --network none, results in $resu
 t0=$SECONDS
 podman run --rm --network none --user "$user" "$image" sh -c 'snakemake --cores 2 \
     resources/data/mnist/SOURCES.json resources/data/fashion/SOURCES.json --quiet rules && python -c "
-from wrongnumber.core.data import DATASETS, identify, read_idx_folder
-bad = [d for d in DATASETS if not identify(DATASETS[d], read_idx_folder(f\"resources/data/{d}\")[\"files\"])]
+from wrongnumber.core.data import DATASET_SPECS, identify, read_idx_folder
+bad = [d for d in DATASET_SPECS if not identify(DATASET_SPECS[d], read_idx_folder(f\"resources/data/{d}\")[\"files\"])]
 assert not bad, f\"not the official files: {bad}\"
 print(\"default config data in the image, assembled with --network none: official\")"'
 phase "default config's data assembled offline"
