@@ -91,6 +91,8 @@ def test_freeze_keeps_results_but_no_models_and_refuses_an_unfinished_run(tmp_pa
     run = root / RUN
     (run / "model.pt").write_bytes(b"weights")
     (run / "probes.npz").write_bytes(b"arrays")
+    (run / "xai").mkdir()
+    (run / "xai/scores.csv.gz").write_bytes(b"xai study's per-image scores")
     (root / "results/config.json").write_text("{}\n")
     with pytest.raises(SystemExit, match="index.html is missing"):
         main(["freeze-reference", "--root", str(root), "--out", str(tmp_path / "ref"), "--commit", "abc"])
@@ -99,9 +101,10 @@ def test_freeze_keeps_results_but_no_models_and_refuses_an_unfinished_run(tmp_pa
     assert main(["freeze-reference", "--root", str(root), "--out", str(tmp_path / "ref"), "--commit", "abc"]) == 0
     kept = sorted(str(p.relative_to(tmp_path / "ref")) for p in (tmp_path / "ref").rglob("*") if p.is_file())
     assert kept == ["SOURCE.json", "results/config.json", f"{RUN}/eval/eval.json", f"{RUN}/metrics.json",
-                    f"{RUN}/probes.npz", f"{RUN}/timings.json", "results/report/index.html"]
+                    f"{RUN}/probes.npz", f"{RUN}/timings.json", f"{RUN}/xai/scores.csv.gz",
+                    "results/report/index.html"]
     source = json.loads((tmp_path / "ref/SOURCE.json").read_text())
-    assert source["commit"] == "abc" and source["files"] == 6
+    assert source["commit"] == "abc" and source["files"] == 7
     # the frozen copy is a reference check-reference reads
     assert main(["check-reference", "--reference", str(tmp_path / "ref"), "--results", str(root),
                  "--runs", RUN]) == 0

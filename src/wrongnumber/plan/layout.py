@@ -127,6 +127,8 @@ def frozen(study_keys) -> tuple[str, ...]:
             # what the claims' tests read, so every verdict can be recomputed from the repository:
             # the probe CAMs of every epoch and each test image's prediction (McNemar's counts)
             f"{run}/{PROBES}", eval_file(run, PREDICTIONS),
+            # and what the xai study's alpha intervals are bootstrapped from (scores, maps, meta)
+            f"{xai_dir(run)}/*",
             TABLES_DIR + "/*", FIGURES_DIR + "/*",
             *(study_dir(k) + "/*" for k in study_keys), REPORT_MD, REPORT_HTML, CLAIMS_JSON,
             ROOT + "/benchmarks/**/*.tsv")
