@@ -2,6 +2,7 @@
 (paper/regenerated, issue 25) rebuilt from the committed run files beside them."""
 import dataclasses
 import json
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +17,6 @@ from wrongnumber.plan.studies import STUDIES
 from conftest import ROOT
 
 REFERENCE = ROOT / "paper" / "regenerated"
-CONFIG = REFERENCE / layout.CONFIG
 
 
 def committed(key: str) -> dict:
@@ -35,9 +35,8 @@ def test_extension_answers_recompute_from_the_committed_runs(monkeypatch):
     doc = committed("extension")
     monkeypatch.chdir(REFERENCE)  # the run folders' paths are relative to the workflow's folder
     config, settings = STUDIES["extension"].resolved(layout.CONFIG)
-    folders = [layout.RUN.format(dataset=r["dataset"], run_name=r["name"], backbone=r["backbone"], seed=r["seed"])
-               for r in STUDIES["extension"].runs(config)]
-    runs = load_runs(folders, [f"{f}/{layout.EVAL_DIR}" for f in folders], unique=False)
+    folders = [layout.run_dir(r["dataset"], r["name"], r["backbone"], r["seed"]) for r in STUDIES["extension"].runs(config)]
+    runs = load_runs(folders, [layout.eval_dir(f) for f in folders], unique=False)
     result = json.loads(json.dumps(extension.summarise(settings, bases(config), runs)))
     for key in ("cells", "r_vs_c", "feature_map", "questions"):
         assert same(result[key], doc[key]), f"extension.json's {key} differ from the committed runs'"
@@ -50,8 +49,8 @@ def test_xai_alpha_and_answers_recompute_from_the_committed_scores(monkeypatch):
     doc = committed("xai")
     monkeypatch.chdir(REFERENCE)
     config, settings = STUDIES["xai"].resolved(layout.CONFIG)
-    scores = sorted(str(p.parent.relative_to(REFERENCE))
-                    for p in (REFERENCE / layout.ROOT).glob(f"*/*/*/seed*/{layout.XAI_DIR}/{layout.XAI_META}"))
+    pattern = f"{layout.xai_dir(layout.run_dir('*', '*', '*', '*'))}/{layout.XAI_META}"
+    scores = sorted(str(p.parent) for p in Path().glob(pattern))  # relative, as the workflow passes them
     # every training's per-seed alpha, from the committed per-image scores (cheap)
     runs = xai._runs_by_training(settings, bases(config), scores)
     for training, items in runs.items():
